@@ -1,0 +1,49 @@
+/**
+ * Seams inside the locator: the pure pipeline (ingest → filter → window → locate → room/zones) on one side,
+ * state, stores, API and live feed on the other. The pipeline never does I/O; it reports through a PipelineSink.
+ */
+import type {
+  DropReason, Fix, GatewayFormat, GatewayStatus, GatewayTech, TagSummary, ZoneEvent,
+} from '@rtls/protocol';
+
+/** A gateway as the pipeline needs it: where it is and what it is. Built from the floor plan + registry. */
+export interface GatewayRecord {
+  id: string;
+  tech: GatewayTech;
+  format: GatewayFormat;
+  floor: string;
+  x: number;
+  y: number;
+  mountHeightM: number;
+  /** Room the gateway is in (for portals: the room on the inside of the guarded door). */
+  room: string | null;
+  /** RFID portal: the door it guards. */
+  door: string | null;
+  antennas: number | null;
+}
+
+/** Read-only registry lookups the pipeline needs. Implemented over SQLite by the registry module. */
+export interface RegistryView {
+  gateway(id: string): GatewayRecord | undefined;
+  /** Registered tags; unregistered tags are still tracked (kind 'unknown'). */
+  tag(id: string): TagSummary | undefined;
+}
+
+/** Everything the pipeline emits. Fan-out to live state, history store and live feed happens outside. */
+export interface PipelineSink {
+  /** A tag read was accepted (before positioning): last-seen and battery bookkeeping. */
+  tagSeen(tag: string, t: number, battery: number | undefined): void;
+  fix(fix: Fix): void;
+  zoneEvent(event: ZoneEvent): void;
+  gatewayStatus(status: GatewayStatus, receivedAt: number): void;
+}
+
+export interface PipelineStats {
+  messages: number;
+  batches: number;
+  reads: number;
+  dropped: Record<DropReason, number>;
+  tags: number;
+  fixes: number;
+  queued: number;
+}
