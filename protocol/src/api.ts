@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { GatewayIdSchema, SlugSchema } from './ids.ts';
-import { GatewayFormatSchema, GatewayTechSchema } from './floorplan.ts';
+import { FloorSummarySchema, GatewayFormatSchema, GatewayTechSchema } from './floorplan.ts';
 import { EpochMsSchema, GatewayStateSchema } from './reads.ts';
 import { TagInfoSchema, TagKindSchema } from './tags.ts';
 import { DropReasonSchema } from './drop-reasons.ts';
@@ -73,3 +73,7 @@ export const GatewayCredentialsSchema = z.strictObject({
   topic: z.string(),
 });
 export type GatewayCredentials = z.infer<typeof GatewayCredentialsSchema>;
+
+/** GET /api/floors — ordered by level. */
+export const FloorListResponseSchema = z.strictObject({ floors: z.array(FloorSummarySchema) });
+export type FloorListResponse = z.infer<typeof FloorListResponseSchema>;

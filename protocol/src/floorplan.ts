@@ -120,11 +120,24 @@ export const FloorSummarySchema = z.strictObject({
 });
 export type FloorSummary = z.infer<typeof FloorSummarySchema>;
 
-/** Site file: floors with the file holding each floor's plan. */
+/**
+ * A vertical connection between floors: the stairwell or lift shaft rooms (one per floor it serves) that a tag can
+ * change floor through. The floor state machine (issue #3) and the simulator's movement use it.
+ */
+export const VerticalLinkSchema = z.strictObject({
+  id: SlugSchema,
+  kind: z.enum(['stairs', 'elevator']),
+  /** Room ids, one per floor served, bottom to top. */
+  rooms: z.array(SlugSchema).min(2),
+});
+export type VerticalLink = z.infer<typeof VerticalLinkSchema>;
+
+/** Site file: floors with the file holding each floor's plan, and the vertical links between them. */
 export const SiteFileSchema = z.strictObject({
   id: SlugSchema,
   name: z.string().min(1).max(120),
   floors: z.array(FloorSummarySchema.extend({ file: z.string().regex(/^[A-Za-z0-9_.-]+\.geojson$/) })).min(1),
+  verticals: z.array(VerticalLinkSchema).default([]),
 });
 export type SiteFile = z.infer<typeof SiteFileSchema>;
 
