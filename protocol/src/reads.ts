@@ -18,7 +18,8 @@ export const ReadSchema = z.strictObject({
   rssi: z.number().min(LIMITS.minRssiDbm).max(LIMITS.maxRssiDbm),
   t: EpochMsSchema.optional(),
   ant: z.number().int().min(1).max(64).optional(),
-  tx: z.number().min(-40).max(30).optional(),
+  /** Power the tag advertises, dBm: transmit power, or for iBeacons the calibrated RSSI at 1 m (e.g. −59). */
+  tx: z.number().min(-100).max(30).optional(),
   bat: z.number().min(0).max(100).optional(),
   flags: z.array(TagFlagSchema).max(8).optional(),
 });
