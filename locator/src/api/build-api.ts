@@ -1,0 +1,96 @@
+/**
+ * The HTTP app: REST under /api with OpenAPI at /api/docs, the WebSocket live feed at /api/live, and the built
+ * web app at / with SPA fallback. A factory without listen(), so tests drive it with app.inject().
+ */
+import fs from 'node:fs';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyStatic from '@fastify/static';
+import fastifyWebsocket from '@fastify/websocket';
+import {
+  createJsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Site } from '@rtls/floorplans';
+import type { Clock } from '@rtls/protocol';
+import type { LocatorConfig } from '../config.ts';
+import type { Registry } from '../registry/sqlite-registry.ts';
+import type { LiveState } from '../state/live-state.ts';
+import type { HistoryStore } from '../store/history-store.ts';
+import type { LiveHub } from '../live/live-hub.ts';
+import { apiErrorHandler, sendError } from './error-handler.ts';
+import { apiRoutes, type HealthParts } from './routes.ts';
+
+export interface ApiDeps {
+  config: LocatorConfig;
+  site: Site;
+  registry: Registry;
+  state: LiveState;
+  store: HistoryStore;
+  stats: () => HealthParts;
+  logger: FastifyBaseLogger;
+  clock: Clock;
+  /** The live feed; without it /api/live is not served. */
+  live?: LiveHub;
+}
+
+/** Largest request body, bytes: the API takes small JSON bodies only. */
+const BODY_LIMIT_BYTES = 1024 * 1024;
+/** Largest WebSocket message from a client, bytes (subscribe/ping are tiny). */
+const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
+
+const LOCATOR_VERSION: string = (() => {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+})();
+
+const API_PATH_RE = /^\/api(?:[/?]|$)/;
+
+export function buildApi(deps: ApiDeps): FastifyInstance {
+  const { config, logger, clock } = deps;
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Never log request bodies or headers (patient data, credentials): Fastify's default request log has neither.
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(apiErrorHandler);
+
+  app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Open hospital RTLS — locator API', version: LOCATOR_VERSION },
+    },
+    transform: createJsonSchemaTransform({ skipList: [] }),
+  });
+  app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+  app.register(fastifyWebsocket, { options: { maxPayload: WS_MAX_PAYLOAD_BYTES } });
+
+  const webDist = fs.existsSync(`${config.webDist}/index.html`) ? config.webDist : null;
+  if (webDist) app.register(fastifyStatic, { root: webDist, prefix: '/' });
+
+  app.register(
+    apiRoutes({
+      site: deps.site, state: deps.state, store: deps.store, stats: deps.stats, clock, version: LOCATOR_VERSION,
+      startedAt: clock(),
+    }),
+  );
+  const live = deps.live;
+  if (live) app.register(async (scope) => live.register(scope));
+
+  app.setNotFoundHandler((req, reply) => {
+    const url = req.raw.url ?? req.url;
+    if (webDist && !API_PATH_RE.test(url) && (req.method === 'GET' || req.method === 'HEAD')) {
+      // Client-side routes of the single-page app (/floors/L1, /tags/…) all load index.html.
+      return reply.type('text/html; charset=utf-8').sendFile('index.html');
+    }
+    return sendError(reply, 'RTLS_ERR_NOT_FOUND', `No such route: ${req.method} ${url.split('?')[0]!.slice(0, 200)}`);
+  });
+
+  return app.withTypeProvider<ZodTypeProvider>() as unknown as FastifyInstance;
+}

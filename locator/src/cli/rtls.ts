@@ -1,0 +1,77 @@
+/**
+ * Admin command: `npm run rtls -- gateway credentials <gatewayId>` | `npm run rtls -- gateway list`.
+ * Works on the registry in RTLS_DATA_DIR while the service runs (SQLite WAL + busy timeout). `credentials` prints
+ * exactly one JSON line {username, password, topic} on stdout: the only place a password is ever shown.
+ * Exit codes: 0 ok, 2 usage error or unknown gateway, 1 anything else.
+ */
+import { loadSite, type Site } from '@rtls/floorplans';
+import { RtlsError } from '@rtls/protocol';
+import { loadLocatorConfig, type LocatorConfig } from '../config.ts';
+import { openRegistry, type Registry } from '../registry/sqlite-registry.ts';
+
+const USAGE = `usage: rtls gateway credentials <gatewayId>   issue new MQTT credentials (the old password stops working)
+       rtls gateway list                        list registered gateways (one JSON line each)`;
+
+class UsageError extends Error {}
+
+async function siteFor(config: LocatorConfig): Promise<Site> {
+  return loadSite(config.siteDir);
+}
+
+/** A fresh data dir has no gateways yet: take them from the floor plan, as the service does at start. */
+async function ensureGateways(registry: Registry, config: LocatorConfig, force: boolean): Promise<void> {
+  if (!force && registry.listGateways().length > 0) return;
+  registry.syncGatewaysFromSite(await siteFor(config));
+}
+
+async function run(argv: string[], out: (line: string) => void): Promise<void> {
+  const [group, cmd, ...rest] = argv;
+  if (group !== 'gateway' || (cmd !== 'credentials' && cmd !== 'list')) throw new UsageError(USAGE);
+  let config: LocatorConfig;
+  try {
+    config = loadLocatorConfig();
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const registry = openRegistry(config.dataDir);
+  try {
+    if (cmd === 'list') {
+      if (rest.length !== 0) throw new UsageError(USAGE);
+      await ensureGateways(registry, config, false);
+      for (const g of registry.listGateways()) {
+        out(JSON.stringify({ id: g.id, tech: g.tech, format: g.format, floor: g.floor, x: g.x, y: g.y, room: g.room, topic: g.topic, hasCredentials: g.hasCredentials }));
+      }
+      return;
+    }
+    if (rest.length !== 1 || !rest[0]) throw new UsageError(USAGE);
+    const id = rest[0];
+    await ensureGateways(registry, config, false);
+    if (!registry.listGateways().some((g) => g.id === id)) {
+      // Perhaps the floor plan gained the gateway since the registry was last synced. If the site cannot be
+      // loaded, the answer is still "unknown gateway".
+      await ensureGateways(registry, config, true).catch(() => undefined);
+    }
+    const creds = await registry.issueGatewayCredentials(id);
+    out(JSON.stringify({ username: creds.username, password: creds.password, topic: creds.topic }));
+  } finally {
+    registry.close();
+  }
+}
+
+run(process.argv.slice(2), (line) => process.stdout.write(`${line}\n`)).then(
+  () => {
+    process.exitCode = 0;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exitCode = 2;
+    } else if (err instanceof RtlsError && err.code === 'RTLS_ERR_GATEWAY_NOT_FOUND') {
+      process.stderr.write(`${err.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`rtls: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

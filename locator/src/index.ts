@@ -1,0 +1,21 @@
+// Public entry of @rtls/locator (used by composition roots such as scripts/start-demo.ts).
+export { loadLocatorConfig, LocatorConfigSchema, LocatorEnvSchema } from './config.ts';
+export type { LocatorConfig } from './config.ts';
+export { openRegistry, REGISTRY_DB_FILE } from './registry/sqlite-registry.ts';
+export type { Registry, RegisteredGateway, RegistryOptions, SyncResult } from './registry/sqlite-registry.ts';
+export { CachedRegistryView } from './registry/registry-view.ts';
+export { createLocatorService, healthParts } from './service.ts';
+export type { LocatorService, LocatorServiceDeps, LocatorStats } from './service.ts';
+export { createMqttSource, topicMatches } from './sources/mqtt-source.ts';
+export type { MqttMessageSource, MqttSourceOptions } from './sources/mqtt-source.ts';
+export { buildApi } from './api/build-api.ts';
+export type { ApiDeps } from './api/build-api.ts';
+export type { HealthParts } from './api/routes.ts';
+export { openSqliteHistoryStore, SqliteHistoryStore, HISTORY_DB_FILE } from './store/sqlite-history-store.ts';
+export type { HistoryStore, HistoryStoreStats } from './store/history-store.ts';
+export { LiveState, createLiveState } from './state/live-state.ts';
+export { LiveHub, createLiveHub } from './live/live-hub.ts';
+export type { LiveHubStats } from './live/live-hub.ts';
+export { createPipeline, DEFAULT_PIPELINE_OPTIONS } from './pipeline.ts';
+export type { Pipeline, PipelineOptions, CreatePipelineOptions } from './pipeline.ts';
+export type { GatewayRecord, PipelineSink, PipelineStats, RegistryView } from './contracts.ts';

@@ -1,0 +1,210 @@
+/**
+ * The locator service: wires message source → pipeline → (live state, history store, live feed) → API.
+ * Everything with I/O is created or passed in here; the pipeline stays pure. The host process (standalone, or the
+ * demo with an embedded broker) supplies config, site, registry, message source, clock and logger.
+ */
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Site } from '@rtls/floorplans';
+import {
+  GATEWAY_READS_FILTER, GATEWAY_STATUS_FILTER,
+  type Clock, type DropReason, type Fix, type GatewayStatus, type InboundMessage, type MessageSource, type ZoneEvent,
+} from '@rtls/protocol';
+import type { LocatorConfig } from './config.ts';
+import type { PipelineSink, PipelineStats } from './contracts.ts';
+import { createPipeline as createRealPipeline, type CreatePipelineOptions, type Pipeline } from './pipeline.ts';
+import type { Registry } from './registry/sqlite-registry.ts';
+import { openSqliteHistoryStore } from './store/sqlite-history-store.ts';
+import type { HistoryStore, HistoryStoreStats } from './store/history-store.ts';
+import { createLiveState, type LiveState, type LiveStateCounts } from './state/live-state.ts';
+import { createLiveHub, type LiveHubStats } from './live/live-hub.ts';
+import { buildApi } from './api/build-api.ts';
+import type { HealthParts } from './api/routes.ts';
+
+/** How often the registry is checked for changes made by another process (the admin CLI), ms. */
+const REGISTRY_REFRESH_MS = 2000;
+/** At most one log line per drop reason per this interval, ms (bad input is counted, not logged per message). */
+const DROP_LOG_INTERVAL_MS = 10_000;
+
+export interface LocatorServiceDeps {
+  config: LocatorConfig;
+  site: Site;
+  registry: Registry;
+  messageSource: MessageSource;
+  clock: Clock;
+  logger: Logger;
+  /** Pipeline factory; the real one by default (tests may pass a fake with the same signature). */
+  createPipeline?: (opts: CreatePipelineOptions) => Pipeline;
+  /** History store; the embedded SQLite store in config.dataDir by default. */
+  store?: HistoryStore;
+}
+
+export interface LocatorStats {
+  mqtt: { mode: 'embedded' | 'external'; connected: boolean };
+  pipeline: PipelineStats;
+  store: HistoryStoreStats;
+  live: LiveHubStats;
+  state: LiveStateCounts;
+}
+
+export interface LocatorService {
+  readonly app: FastifyInstance;
+  readonly state: LiveState;
+  readonly store: HistoryStore;
+  /** Starts the HTTP server on RTLS_HTTP_HOST:RTLS_HTTP_PORT. */
+  listen(): Promise<{ url: string; port: number }>;
+  stats(): LocatorStats;
+  /** Runs one pipeline tick and flushes the live feed and store now (tests, shutdown). */
+  flushNow(): Promise<void>;
+  /** Stops timers, closes HTTP and WebSocket clients, flushes and closes the store. Not the source or registry. */
+  close(): Promise<void>;
+}
+
+export function healthParts(s: LocatorStats): HealthParts {
+  const p = s.pipeline;
+  return {
+    mqtt: s.mqtt,
+    ingest: { messages: p.messages, batches: p.batches, reads: p.reads, dropped: { ...p.dropped } },
+    pipeline: { tags: p.tags, fixes: p.fixes, queued: p.queued },
+    store: { kind: s.store.kind, fixesWritten: s.store.fixesWritten, pending: s.store.pending },
+    live: { clients: s.live.clients },
+  };
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export async function createLocatorService(deps: LocatorServiceDeps): Promise<LocatorService> {
+  const { config, site, registry, messageSource, clock, logger } = deps;
+
+  const sync = registry.syncGatewaysFromSite(site);
+  logger.info({ added: sync.added, updated: sync.updated, notInSite: sync.notInSite.length }, 'gateways synced from site');
+
+  const store = deps.store ?? openSqliteHistoryStore(config.dataDir, {
+    flushMs: config.storeFlushMs,
+    onError: (err) => logger.error({ err: err.message }, 'history store write failed; batch kept for retry'),
+  });
+  const view = registry.view();
+  const state = createLiveState(view, await store.lastFixes());
+  const hub = createLiveHub({ state, clock, flushMs: config.liveFlushMs, logger });
+
+  const sink: PipelineSink = {
+    tagSeen: (tag: string, t: number, battery: number | undefined) => state.tagSeen(tag, t, battery),
+    fix: (fix: Fix) => {
+      state.fix(fix);
+      store.appendFixes([fix]);
+      hub.fix(fix);
+    },
+    zoneEvent: (event: ZoneEvent) => {
+      state.zoneEvent(event);
+      store.appendZoneEvents([event]);
+      hub.zoneEvent(event);
+    },
+    gatewayStatus: (status: GatewayStatus, receivedAt: number) => {
+      state.gatewayStatus(status, receivedAt);
+      hub.gatewayStatus(status.gw);
+    },
+  };
+
+  const lastDropLog = new Map<DropReason, number>();
+  const pipeline = (deps.createPipeline ?? createRealPipeline)({
+    site, registry: view, sink, clock, options: config.pipeline,
+    onDrop: (reason, info) => {
+      const now = clock();
+      if (now - (lastDropLog.get(reason) ?? -Infinity) < DROP_LOG_INTERVAL_MS) return;
+      lastDropLog.set(reason, now);
+      logger.warn({ reason, topic: info.topic, gatewayId: info.gatewayId, errors: info.errors.slice(0, 3) }, 'input dropped (further drops of this reason counted, not logged, for 10 s)');
+    },
+  });
+
+  const stats = (): LocatorStats => ({
+    mqtt: { mode: messageSource.mode, connected: messageSource.isConnected() },
+    pipeline: pipeline.stats(),
+    store: store.stats(),
+    live: hub.stats(),
+    state: state.counts(),
+  });
+
+  const app = buildApi({
+    config, site, registry, state, store, stats: () => healthParts(stats()), logger, clock, live: hub,
+  });
+
+  const onMessage = (msg: InboundMessage) => pipeline.handle(msg);
+  const subscriptions = Promise.all([
+    messageSource.subscribe(GATEWAY_READS_FILTER, onMessage),
+    messageSource.subscribe(GATEWAY_STATUS_FILTER, onMessage),
+  ]);
+  if (messageSource.isConnected()) {
+    await subscriptions;
+  } else {
+    // An unreachable broker must not keep the API down: health shows 'degraded' until the source connects.
+    logger.warn({ mode: messageSource.mode }, 'message source not connected yet; subscribing when it connects');
+    subscriptions.catch((err: Error) => logger.error({ err: err.message }, 'subscribing to gateway topics failed'));
+  }
+
+  let tickErrorLoggedAt = -Infinity;
+  const tick = () => {
+    try {
+      pipeline.tick();
+    } catch (err) {
+      const now = clock();
+      if (now - tickErrorLoggedAt >= DROP_LOG_INTERVAL_MS) {
+        tickErrorLoggedAt = now;
+        logger.error({ err }, 'pipeline tick failed');
+      }
+    }
+  };
+  const timers = [
+    setInterval(tick, config.tickMs),
+    setInterval(() => {
+      try {
+        if (registry.refreshIfChanged()) logger.info('registry changed; view reloaded');
+      } catch (err) {
+        logger.warn({ err: (err as Error).message }, 'registry refresh failed');
+      }
+    }, REGISTRY_REFRESH_MS),
+  ];
+  for (const t of timers) t.unref();
+  hub.start();
+
+  let closing: Promise<void> | null = null;
+
+  return {
+    app,
+    state,
+    store,
+    async listen() {
+      const { host, port } = config.http;
+      try {
+        await app.listen({ host, port });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE') throw new Error(`RTLS_HTTP_PORT=${port}: port already in use on ${host}; choose another port (0 = random)`);
+        if (code === 'EADDRNOTAVAIL') throw new Error(`RTLS_HTTP_HOST=${host}: address not available on this machine`);
+        throw err;
+      }
+      const actual = (app.server.address() as AddressInfo).port;
+      const url = `http://${urlHost(host)}:${actual}`;
+      logger.info({ url }, 'locator listening');
+      return { url, port: actual };
+    },
+    stats,
+    async flushNow() {
+      tick();
+      hub.flush();
+      await store.flush();
+    },
+    close() {
+      closing ??= (async () => {
+        for (const t of timers) clearInterval(t);
+        hub.close();
+        await app.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

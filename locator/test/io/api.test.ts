@@ -1,0 +1,230 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Site } from '@rtls/floorplans';
+import { fixtureSite } from './fixture-site.ts';
+import {
+  ErrorBodySchema, FloorListResponseSchema, FloorSchema, GatewayListResponseSchema, HealthSchema, TagInfoSchema,
+  TagListResponseSchema,
+} from '@rtls/protocol';
+import { buildApi } from '../../src/api/build-api.ts';
+import { loadLocatorConfig } from '../../src/config.ts';
+import { openRegistry, type Registry } from '../../src/registry/sqlite-registry.ts';
+import { createLiveState } from '../../src/state/live-state.ts';
+import { openSqliteHistoryStore, type SqliteHistoryStore } from '../../src/store/sqlite-history-store.ts';
+import { T0, bleTag, capturingLogger, fakeHealthParts, makeFix, rmDir, tmpDir } from './helpers.ts';
+
+let dir: string;
+let site: Site;
+let registry: Registry;
+let store: SqliteHistoryStore;
+let app: FastifyInstance;
+let appNoWeb: FastifyInstance;
+let floors: string[];
+let connected = true;
+const log = capturingLogger();
+
+const PUMP = bleTag(0xaabbccddee01);
+const INFANT = bleTag(0xaabbccddee02);
+const STRANGER = bleTag(0xaabbccddee03);
+
+beforeAll(async () => {
+  dir = tmpDir();
+  site = fixtureSite();
+  floors = [...site.floors].sort((a, b) => a.summary.level - b.summary.level).map((f) => f.summary.id);
+  registry = openRegistry(path.join(dir, 'data'));
+  registry.syncGatewaysFromSite(site);
+  registry.upsertTags([
+    { id: PUMP, kind: 'equipment', label: 'Pump 12', category: 'infusion-pump' },
+    { id: INFANT, kind: 'patient', label: 'Infant 07', category: 'infant' },
+  ]);
+  store = openSqliteHistoryStore(path.join(dir, 'data'));
+  const state = createLiveState(registry.view());
+  const f0 = floors[0]!;
+  const f1 = floors[1] ?? floors[0]!;
+  for (const [tag, t, floor, x] of [[PUMP, T0, f0, 1], [PUMP, T0 + 1000, f0, 2], [INFANT, T0, f1, 3], [STRANGER, T0, f0, 4]] as const) {
+    const fix = makeFix(tag, t, floor, x);
+    state.fix(fix);
+    store.appendFixes([fix]);
+  }
+  state.tagSeen(PUMP, T0 + 1500, 80);
+  const firstGw = registry.listGateways()[0]!;
+  state.gatewayStatus({ gw: firstGw.id, state: 'online' }, T0 + 42);
+
+  const web = path.join(dir, 'web');
+  fs.mkdirSync(path.join(web, 'assets'), { recursive: true });
+  fs.writeFileSync(path.join(web, 'index.html'), '<!doctype html><title>RTLS</title><div id="app"></div>');
+  fs.writeFileSync(path.join(web, 'assets', 'app.js'), 'console.log("rtls")');
+
+  const common = {
+    site, registry, state, store, stats: () => fakeHealthParts(connected), logger: log.logger, clock: () => T0 + 5000,
+  };
+  app = buildApi({ ...common, config: loadLocatorConfig({ RTLS_DATA_DIR: path.join(dir, 'data'), RTLS_WEB_DIST: web }) });
+  appNoWeb = buildApi({ ...common, config: loadLocatorConfig({ RTLS_DATA_DIR: path.join(dir, 'data'), RTLS_WEB_DIST: path.join(dir, 'nope') }) });
+  // Test-only routes, to drive the one error handler through body parsing and an unexpected throw.
+  app.post('/api/test-echo', async () => ({ ok: true }));
+  app.get('/api/test-boom', async () => {
+    throw new Error('internal detail that must not leak');
+  });
+  await app.ready();
+  await appNoWeb.ready();
+});
+
+afterAll(async () => {
+  await app?.close();
+  await appNoWeb?.close();
+  await store?.close();
+  registry?.close();
+  rmDir(dir);
+});
+
+function expectError(res: { statusCode: number; json: () => unknown }, status: number, code: string) {
+  expect(res.statusCode).toBe(status);
+  const body = ErrorBodySchema.parse(res.json());
+  expect(body.code).toBe(code);
+  return body;
+}
+
+describe('REST API', () => {
+  it('GET /api/health matches HealthSchema; degraded while MQTT is down', async () => {
+    const ok = await app.inject('/api/health');
+    expect(ok.statusCode).toBe(200);
+    expect(HealthSchema.parse(ok.json())).toMatchObject({ status: 'ok', ingest: { messages: 3 }, store: { kind: 'sqlite' } });
+    connected = false;
+    const bad = await app.inject('/api/health');
+    connected = true;
+    expect(bad.json().status).toBe('degraded');
+  });
+
+  it('GET /api/floors lists floors ordered by level', async () => {
+    const res = await app.inject('/api/floors');
+    const body = FloorListResponseSchema.parse(res.json());
+    expect(body.floors.map((f) => f.id)).toEqual(floors);
+    const levels = body.floors.map((f) => f.level);
+    expect(levels).toEqual([...levels].sort((a, b) => a - b));
+  });
+
+  it('GET /api/floors/:id returns the floor with its plan; unknown → 404 RTLS_ERR_FLOOR_NOT_FOUND', async () => {
+    const res = await app.inject(`/api/floors/${floors[0]}`);
+    expect(res.statusCode).toBe(200);
+    const floor = FloorSchema.parse(res.json());
+    expect(floor.id).toBe(floors[0]);
+    expect(floor.plan.features.length).toBeGreaterThan(0);
+    expectError(await app.inject('/api/floors/no-such-floor'), 404, 'RTLS_ERR_FLOOR_NOT_FOUND');
+  });
+
+  it('GET /api/tags lists registered and unregistered tags in stable id order', async () => {
+    const body = TagListResponseSchema.parse((await app.inject('/api/tags')).json());
+    expect(body.total).toBe(3);
+    expect(body.tags.map((t) => t.id)).toEqual([PUMP, INFANT, STRANGER]);
+    const stranger = body.tags[2]!;
+    expect(stranger).toMatchObject({ kind: 'unknown', registered: false, label: STRANGER, category: null });
+    expect(body.tags[0]).toMatchObject({ kind: 'equipment', label: 'Pump 12', battery: 80, lastSeen: T0 + 1500 });
+    expect(body.tags[0]!.lastFix!.x).toBe(2);
+  });
+
+  it('GET /api/tags filters by floor, kind and q, and pages', async () => {
+    const get = async (qs: string) => TagListResponseSchema.parse((await app.inject(`/api/tags?${qs}`)).json());
+    expect((await get('kind=patient')).tags.map((t) => t.id)).toEqual([INFANT]);
+    expect((await get('kind=unknown')).tags.map((t) => t.id)).toEqual([STRANGER]);
+    expect((await get('q=pump')).tags.map((t) => t.id)).toEqual([PUMP]);
+    expect((await get(`q=${STRANGER.slice(-4).toLowerCase()}`)).tags.map((t) => t.id)).toEqual([STRANGER]);
+    expect((await get(`floor=${floors[0]}`)).tags.map((t) => t.id)).toContain(PUMP);
+    if (floors.length > 1) expect((await get(`floor=${floors[1]}`)).tags.map((t) => t.id)).toEqual([INFANT]);
+    const page = await get('limit=1&offset=1');
+    expect(page).toMatchObject({ total: 3 });
+    expect(page.tags.map((t) => t.id)).toEqual([INFANT]);
+  });
+
+  it('GET /api/tags with bad query → 400 RTLS_ERR_VALIDATION naming the field', async () => {
+    const limit = expectError(await app.inject('/api/tags?limit=999999'), 400, 'RTLS_ERR_VALIDATION');
+    expect(limit.details!.some((d) => d.startsWith('limit:'))).toBe(true);
+    const kind = expectError(await app.inject('/api/tags?kind=robot'), 400, 'RTLS_ERR_VALIDATION');
+    expect(kind.details!.some((d) => d.startsWith('kind:'))).toBe(true);
+    const extra = expectError(await app.inject('/api/tags?colour=red'), 400, 'RTLS_ERR_VALIDATION');
+    expect(extra.details!.join(' ')).toContain('colour');
+  });
+
+  it('GET /api/tags/:id normalises the id; URL-encoded ids work', async () => {
+    const loose = `ble:${PUMP.slice(4).toLowerCase().match(/../g)!.join('-')}`; // ble:aa-bb-cc-dd-ee-01
+    for (const raw of [PUMP, encodeURIComponent(PUMP), encodeURIComponent(loose)]) {
+      const res = await app.inject(`/api/tags/${raw}`);
+      expect(res.statusCode).toBe(200);
+      expect(TagInfoSchema.parse(res.json()).id).toBe(PUMP);
+    }
+  });
+
+  it('GET /api/tags/:id: invalid id → 400 RTLS_ERR_BAD_TAG_ID, unknown → 404 RTLS_ERR_TAG_NOT_FOUND', async () => {
+    const bad = expectError(await app.inject('/api/tags/not-a-tag'), 400, 'RTLS_ERR_BAD_TAG_ID');
+    expect(bad.details![0]).toMatch(/^id:/);
+    expectError(await app.inject(`/api/tags/${encodeURIComponent(bleTag(0xfff))}`), 404, 'RTLS_ERR_TAG_NOT_FOUND');
+  });
+
+  it('GET /api/tags/:id/trail returns stored fixes oldest first', async () => {
+    const res = await app.inject(`/api/tags/${encodeURIComponent(PUMP)}/trail?from=${T0}&to=${T0 + 2000}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.json().fixes.map((f: { x: number }) => f.x)).toEqual([1, 2]);
+    expectError(await app.inject(`/api/tags/${encodeURIComponent(PUMP)}/trail?limit=0`), 400, 'RTLS_ERR_VALIDATION');
+  });
+
+  it('GET /api/gateways lists registry gateways with their last status', async () => {
+    const body = GatewayListResponseSchema.parse((await app.inject('/api/gateways')).json());
+    expect(body.gateways).toHaveLength(registry.listGateways().length);
+    const online = body.gateways.filter((g) => g.state === 'online');
+    expect(online).toHaveLength(1);
+    expect(online[0]!.lastSeen).toBe(T0 + 42);
+    expect(body.gateways.filter((g) => g.state === null)).toHaveLength(body.gateways.length - 1);
+  });
+
+  it('unknown /api path → 404 RTLS_ERR_NOT_FOUND JSON, also with a web app present', async () => {
+    expectError(await app.inject('/api/nope'), 404, 'RTLS_ERR_NOT_FOUND');
+    expectError(await app.inject({ method: 'POST', url: '/api/tags' }), 404, 'RTLS_ERR_NOT_FOUND');
+    expectError(await appNoWeb.inject('/somewhere'), 404, 'RTLS_ERR_NOT_FOUND');
+  });
+
+  it('serves the web app at / with SPA fallback to index.html', async () => {
+    const root = await app.inject('/');
+    expect(root.statusCode).toBe(200);
+    expect(root.body).toContain('<div id="app">');
+    const js = await app.inject('/assets/app.js');
+    expect(js.statusCode).toBe(200);
+    expect(js.headers['content-type']).toContain('javascript');
+    const deep = await app.inject('/floors/L1/tags');
+    expect(deep.statusCode).toBe(200);
+    expect(deep.headers['content-type']).toContain('text/html');
+    expect(deep.body).toContain('<div id="app">');
+  });
+
+  it('OpenAPI JSON at /api/docs/json lists the routes', async () => {
+    const res = await app.inject('/api/docs/json');
+    expect(res.statusCode).toBe(200);
+    const doc = res.json() as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toMatch(/^3\./);
+    for (const p of ['/api/health', '/api/floors', '/api/floors/{id}', '/api/tags', '/api/tags/{id}', '/api/gateways']) {
+      expect(Object.keys(doc.paths)).toContain(p);
+    }
+    expect((await app.inject('/api/docs')).statusCode).toBeLessThan(400);
+  });
+
+  it('never logs request bodies or authorization headers', async () => {
+    const marker = 'PATIENT-NAME-MARKER-31337';
+    const res = await app.inject({ method: 'POST', url: '/api/test-echo', payload: { name: marker }, headers: { authorization: `Bearer ${marker}` } });
+    expect(res.statusCode).toBe(200);
+    await app.inject({ method: 'POST', url: '/api/tags', payload: { name: marker } });
+    expect(log.lines.length).toBeGreaterThan(0);
+    expect(log.lines.join('\n')).not.toContain(marker);
+  });
+
+  it('oversized bodies → 413 RTLS_ERR_PAYLOAD_TOO_LARGE', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/test-echo', payload: { pad: 'x'.repeat(2 * 1024 * 1024) } });
+    expectError(res, 413, 'RTLS_ERR_PAYLOAD_TOO_LARGE');
+  });
+
+  it('malformed JSON body → 400 RTLS_ERR_VALIDATION; unexpected throw → 500 RTLS_ERR_INTERNAL without detail', async () => {
+    const bad = await app.inject({ method: 'POST', url: '/api/test-echo', payload: '{"a":', headers: { 'content-type': 'application/json' } });
+    expectError(bad, 400, 'RTLS_ERR_VALIDATION');
+    const boom = expectError(await app.inject('/api/test-boom'), 500, 'RTLS_ERR_INTERNAL');
+    expect(JSON.stringify(boom)).not.toContain('internal detail');
+  });
+});
