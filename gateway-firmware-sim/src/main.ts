@@ -1,0 +1,61 @@
+/**
+ * Standalone simulator: simulated gateways and tags publishing to any MQTT broker.
+ *
+ *   npx tsx gateway-firmware-sim/src/main.ts --tags 300 --seed 42 --url mqtt://host:1883 --credentials creds.json \
+ *       [--truth truth.jsonl] [--rate 1] [--site floorplans/sample-hospital]
+ *
+ * Env equivalents: RTLS_SIM_TAGS, RTLS_SIM_SEED, RTLS_SIM_MQTT_URL, RTLS_SIM_CREDENTIALS_FILE, RTLS_SIM_TRUTH_FILE,
+ * RTLS_SIM_BATCH_MS, RTLS_SIM_ADV_INTERVAL_MS, RTLS_SIM_RATE, RTLS_SIM_SITE_DIR (flags override env).
+ */
+import { readFileSync } from 'node:fs';
+import pino from 'pino';
+import { systemClock } from '@rtls/protocol';
+import { loadSampleSite, loadSite } from '@rtls/floorplans';
+import { GatewayCredentialsFileSchema, loadSimConfig, parseCliArgs, type GatewayCredentialsFile } from './config.ts';
+import { Simulation } from './simulation.ts';
+import { SimRunner } from './mqtt-runner.ts';
+
+async function main(): Promise<void> {
+  const config = loadSimConfig(undefined, parseCliArgs(process.argv.slice(2)));
+  const logger = pino({ level: config.logLevel });
+  if (!config.mqttUrl) throw new Error('no broker: pass --url mqtt://host:1883 or set RTLS_SIM_MQTT_URL');
+  let creds: GatewayCredentialsFile = {};
+  if (config.credentialsFile) {
+    const parsed = GatewayCredentialsFileSchema.safeParse(JSON.parse(readFileSync(config.credentialsFile, 'utf8')));
+    if (!parsed.success) throw new Error(`${config.credentialsFile}: not a { "<gatewayId>": { "username", "password" } } file`);
+    creds = parsed.data;
+  }
+  const site = config.siteDir ? loadSite(config.siteDir) : loadSampleSite();
+  const simulation = new Simulation({
+    site, seed: config.seed, tagCount: config.tags, startTime: systemClock(),
+    advIntervalMs: config.advIntervalMs, batchIntervalMs: config.batchMs,
+  });
+  const missing = simulation.gateways().filter((g) => !creds[g.id]).map((g) => g.id);
+  if (config.credentialsFile && missing.length > 0) {
+    logger.warn({ count: missing.length, first: missing.slice(0, 10) }, 'no credentials for some gateways; they connect anonymously');
+  }
+  const runner = new SimRunner({
+    simulation, brokerUrl: config.mqttUrl, clock: systemClock, logger, speed: config.rate,
+    credentials: (id) => creds[id],
+    ...(config.truthFile ? { truthFile: config.truthFile } : {}),
+  });
+  await runner.start();
+  logger.info({ tags: config.tags, seed: config.seed, gateways: simulation.gateways().length, rate: config.rate }, 'simulator running');
+  const statsTimer = setInterval(() => logger.info(runner.stats(), 'simulator stats'), 60_000);
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(statsTimer);
+    await runner.stop();
+    logger.info(runner.stats(), 'simulator stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown());
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

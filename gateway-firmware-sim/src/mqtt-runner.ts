@@ -1,0 +1,295 @@
+/**
+ * Runs a Simulation against an MQTT broker the way real gateways would: ONE connection per gateway, with that
+ * gateway's own credentials (clientId = gateway id), a retained last will `{gw, state:'offline'}` on its status
+ * topic, a retained birth `{gw, state:'online', t, fw}` on connect, a heartbeat every 30 s, and each batch on the
+ * gateway's reads topic at QoS 0 (DESIGN.md §3, §7).
+ *
+ * Reconnects are ours, not mqtt.js's (reconnectPeriod 0): each attempt asks `credentials()` again, because the
+ * broker side may have rotated a gateway's password, and the delay backs off exponentially. A failure is logged
+ * once per gateway until it connects again, so a dead broker does not flood the log with one line per gateway
+ * per second.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import mqtt, { type MqttClient } from 'mqtt';
+import { gatewayReadsTopic, gatewayStatusTopic, type Clock, type GatewayStatus } from '@rtls/protocol';
+import type { Simulation } from './simulation.ts';
+
+/** The logging the runner needs; a pino Logger satisfies it. */
+export interface SimLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface SimRunnerOptions {
+  simulation: Simulation;
+  /** mqtt://host:port (or mqtts://, ws://). */
+  brokerUrl: string;
+  /** A gateway's MQTT credentials; undefined connects without (brokers that allow anonymous gateways). */
+  credentials: (gatewayId: string) => { username: string; password: string } | undefined;
+  clock: Clock;
+  logger?: SimLogger;
+  /** Append ground truth as JSONL ({t, tag, floor, x, y, room}) here, once per batch interval. */
+  truthFile?: string;
+  /** Simulated seconds per wall second (1 = real time). */
+  speed?: number;
+  /** Firmware string in the birth message. */
+  firmware?: string;
+  /** Status heartbeat period, ms. */
+  heartbeatMs?: number;
+  /** First and largest reconnect delay, ms (doubling in between). */
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+  /** Called when the broker refuses a gateway's credentials (CONNACK 4 or 5). */
+  onAuthError?: (gatewayId: string) => void;
+  /** Only run these gateways (default: all the simulation's gateways). */
+  gatewayIds?: readonly string[];
+}
+
+export interface SimRunnerStats {
+  gateways: number;
+  connected: number;
+  batchesPublished: number;
+  readsPublished: number;
+  /** Batches of gateways that were not connected at the time (QoS 0: a real gateway drops them too). */
+  batchesDropped: number;
+  connectErrors: number;
+  authErrors: number;
+  truthLines: number;
+  /** Simulated time reached. */
+  simTime: number;
+}
+
+interface Link {
+  id: string;
+  client: MqttClient | null;
+  connected: boolean;
+  connectedAt: number;
+  backoffMs: number;
+  retryTimer: NodeJS.Timeout | null;
+  failureLogged: boolean;
+  /** Resolves the first connection outcome (for start()). */
+  settle: (() => void) | null;
+}
+
+const NOT_AUTHORISED = new Set([4, 5]);
+
+export class SimRunner {
+  private readonly opts: SimRunnerOptions;
+  private readonly sim: Simulation;
+  private readonly links = new Map<string, Link>();
+  private readonly speed: number;
+  private readonly fw: string;
+  private tickTimer: NodeJS.Timeout | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private truth: WriteStream | null = null;
+  private truthFailed = false;
+  private running = false;
+  private wallStart = 0;
+  private simStart = 0;
+  private readonly counters = { batchesPublished: 0, readsPublished: 0, batchesDropped: 0, connectErrors: 0, authErrors: 0, truthLines: 0 };
+
+  constructor(opts: SimRunnerOptions) {
+    this.opts = opts;
+    this.sim = opts.simulation;
+    this.speed = opts.speed ?? 1;
+    if (!(this.speed > 0)) throw new RangeError('speed must be > 0');
+    this.fw = opts.firmware ?? 'rtls-sim/0.1.0';
+    const ids = opts.gatewayIds ?? this.sim.gateways().map((g) => g.id);
+    for (const id of ids) {
+      this.links.set(id, { id, client: null, connected: false, connectedAt: 0, backoffMs: opts.reconnectMinMs ?? 1000, retryTimer: null, failureLogged: false, settle: null });
+    }
+  }
+
+  /** Connects every gateway and starts publishing; resolves once each gateway's first attempt has an outcome. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.wallStart = this.opts.clock();
+    this.simStart = this.sim.now();
+    if (this.opts.truthFile) {
+      this.truth = createWriteStream(this.opts.truthFile, { flags: 'a' });
+      this.truth.on('error', (err) => {
+        if (!this.truthFailed) this.opts.logger?.error({ err, file: this.opts.truthFile }, 'cannot write ground truth file');
+        this.truthFailed = true;
+      });
+    }
+    const first = [...this.links.values()].map((l) => new Promise<void>((resolve) => {
+      l.settle = resolve;
+      this.connect(l);
+    }));
+    await Promise.all(first);
+    if (!this.running) return; // stopped while connecting
+    // Ticking starts once every gateway has had its first try, so the first batches are not dropped for want of a
+    // connection; the first tick catches up on the simulated time spent connecting.
+    const interval = Math.max(10, this.sim.batchIntervalMs / this.speed);
+    this.tickTimer = setInterval(() => this.tick(), interval);
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), this.opts.heartbeatMs ?? 30_000);
+    this.opts.logger?.info({ gateways: this.links.size, connected: this.stats().connected, url: redactUrl(this.opts.brokerUrl) }, 'simulated gateways started');
+  }
+
+  /** Publishes each gateway's offline status, disconnects cleanly and closes the truth file. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.tickTimer = this.heartbeatTimer = null;
+    await Promise.all([...this.links.values()].map((l) => this.disconnect(l)));
+    const truth = this.truth;
+    this.truth = null;
+    if (truth) await new Promise<void>((resolve) => truth.end(() => resolve()));
+  }
+
+  stats(): SimRunnerStats {
+    let connected = 0;
+    for (const l of this.links.values()) if (l.connected) connected++;
+    return { gateways: this.links.size, connected, ...this.counters, simTime: this.sim.now() };
+  }
+
+  private connect(l: Link): void {
+    if (!this.running) return;
+    const creds = this.opts.credentials(l.id);
+    const will = JSON.stringify({ gw: l.id, state: 'offline' } satisfies GatewayStatus);
+    const client = mqtt.connect(this.opts.brokerUrl, {
+      clientId: l.id,
+      ...(creds ? { username: creds.username, password: creds.password } : {}),
+      protocolVersion: 4,
+      clean: true,
+      keepalive: 30,
+      connectTimeout: 10_000,
+      reconnectPeriod: 0,
+      queueQoSZero: false,
+      will: { topic: gatewayStatusTopic(l.id), payload: Buffer.from(will), qos: 1, retain: true },
+    });
+    l.client = client;
+    client.on('connect', () => {
+      l.connected = true;
+      l.connectedAt = this.opts.clock();
+      l.backoffMs = this.opts.reconnectMinMs ?? 1000;
+      if (l.failureLogged) this.opts.logger?.info({ gw: l.id }, 'gateway reconnected');
+      l.failureLogged = false;
+      this.publishStatus(l, 'online');
+      l.settle?.();
+      l.settle = null;
+    });
+    client.on('error', (err: Error & { code?: number | string }) => {
+      this.counters.connectErrors++;
+      const auth = typeof err.code === 'number' && NOT_AUTHORISED.has(err.code);
+      if (auth) {
+        this.counters.authErrors++;
+        this.opts.onAuthError?.(l.id);
+      }
+      if (!l.failureLogged) {
+        // Never log the credentials themselves; the gateway id and the reason are enough to act on.
+        this.opts.logger?.warn({ gw: l.id, reason: err.message, auth }, 'gateway cannot connect to broker; retrying with backoff');
+        l.failureLogged = true;
+      }
+    });
+    client.on('close', () => {
+      if (client !== l.client) return; // an earlier attempt's client, already replaced
+      const wasConnected = l.connected;
+      l.connected = false;
+      if (wasConnected && !l.failureLogged && this.running) {
+        this.opts.logger?.warn({ gw: l.id }, 'gateway lost its broker connection; retrying with backoff');
+        l.failureLogged = true;
+      }
+      l.settle?.();
+      l.settle = null;
+      this.scheduleReconnect(l);
+    });
+  }
+
+  private scheduleReconnect(l: Link): void {
+    if (!this.running || l.retryTimer) return;
+    const old = l.client;
+    l.client = null;
+    old?.end(true);
+    // ±20 % jitter so a fleet of gateways does not reconnect in lock-step after a broker restart.
+    const delay = l.backoffMs * (0.8 + 0.4 * Math.random());
+    l.backoffMs = Math.min(l.backoffMs * 2, this.opts.reconnectMaxMs ?? 30_000);
+    l.retryTimer = setTimeout(() => {
+      l.retryTimer = null;
+      this.connect(l);
+    }, delay);
+  }
+
+  private async disconnect(l: Link): Promise<void> {
+    if (l.retryTimer) clearTimeout(l.retryTimer);
+    l.retryTimer = null;
+    const client = l.client;
+    l.client = null;
+    l.settle?.();
+    l.settle = null;
+    if (!client) return;
+    if (l.connected) {
+      // A clean disconnect suppresses the will, so the offline status is published explicitly first.
+      // Bounded waits: a broker that stopped answering must not hold up shutdown.
+      await withTimeout(new Promise<void>((resolve) => {
+        client.publish(gatewayStatusTopic(l.id), JSON.stringify({ gw: l.id, state: 'offline', t: this.opts.clock() } satisfies GatewayStatus), { qos: 1, retain: true }, () => resolve());
+      }), 3000);
+      l.connected = false;
+      const ended = await withTimeout(new Promise<void>((resolve) => client.end(false, {}, () => resolve())), 3000);
+      if (!ended) client.end(true);
+    } else {
+      await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
+    }
+  }
+
+  private publishStatus(l: Link, state: 'online'): void {
+    const now = this.opts.clock();
+    const status: GatewayStatus = { gw: l.id, state, t: now, fw: this.fw, uptimeS: Math.max(0, Math.round((now - l.connectedAt) / 1000)) };
+    l.client?.publish(gatewayStatusTopic(l.id), JSON.stringify(status), { qos: 1, retain: true });
+  }
+
+  private heartbeat(): void {
+    for (const l of this.links.values()) if (l.connected) this.publishStatus(l, 'online');
+  }
+
+  private tick(): void {
+    if (!this.running) return;
+    const target = this.simStart + (this.opts.clock() - this.wallStart) * this.speed;
+    const batches = this.sim.step(Math.floor(target));
+    for (const b of batches) {
+      const l = this.links.get(b.gw);
+      if (!l) continue;
+      if (!l.connected || !l.client) {
+        this.counters.batchesDropped++;
+        continue;
+      }
+      l.client.publish(gatewayReadsTopic(b.gw), JSON.stringify(b), { qos: 0 });
+      this.counters.batchesPublished++;
+      this.counters.readsPublished += b.reads.length;
+    }
+    if (this.truth && !this.truthFailed && batches.length > 0) {
+      const lines = this.sim.truth().map((r) => JSON.stringify({ t: r.t, tag: r.tag, floor: r.floor, x: r.x, y: r.y, room: r.room }));
+      this.truth.write(lines.join('\n') + '\n');
+      this.counters.truthLines += lines.length;
+    }
+  }
+}
+
+/** Resolves true when `p` settles within `ms`, false otherwise. */
+async function withTimeout(p: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([p.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The broker URL without any user:password part, for logs. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return '(unparseable url)';
+  }
+}
