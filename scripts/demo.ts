@@ -72,25 +72,24 @@ export async function startDemo(opts: { env?: Record<string, string | undefined>
       brokerUrl = `mqtt://127.0.0.1:${broker.tcpPort}`;
     }
 
+    const service = await createLocatorService({ config: locatorConfig, site, registry, messageSource: source, clock, logger: logger.child({ svc: 'locator' }) });
+    closers.push(() => service.close());
+    const { url, port } = await service.listen();
+
     let simulation: Simulation | null = null;
+    let runner: SimRunner | null = null;
     if (simConfig.tags > 0) {
+      // The simulated gateways (every gateway of the floor plan) get fresh credentials each start: only hashes are
+      // stored, so the plain passwords exist nowhere else.
+      const gatewayIds = site.floors.flatMap((f) => f.gateways.map((g) => g.properties.id));
+      const issued = await Promise.all(gatewayIds.map((id) => registry.issueGatewayCredentials(id)));
+      const creds = new Map<string, GatewayCredentials>(issued.map((c) => [c.username, c]));
+      // Built last, so simulated time starts now and reads are not stale on arrival.
       simulation = new Simulation({
         site, seed: simConfig.seed, tagCount: simConfig.tags, startTime: clock(),
         advIntervalMs: simConfig.advIntervalMs, batchIntervalMs: simConfig.batchMs,
       });
       registry.upsertTags(simulation.tags());
-    }
-
-    const service = await createLocatorService({ config: locatorConfig, site, registry, messageSource: source, clock, logger: logger.child({ svc: 'locator' }) });
-    closers.push(() => service.close());
-    const { url, port } = await service.listen();
-
-    let runner: SimRunner | null = null;
-    if (simulation) {
-      // The simulated gateways get fresh credentials each start (only hashes are stored, so the plain passwords
-      // exist nowhere else). Gateways outside the simulation keep theirs.
-      const creds = new Map<string, GatewayCredentials>();
-      for (const gw of simulation.gateways()) creds.set(gw.id, await registry.issueGatewayCredentials(gw.id));
       runner = new SimRunner({
         simulation, brokerUrl, clock, logger: logger.child({ svc: 'sim' }),
         credentials: (id) => creds.get(id),
@@ -101,7 +100,7 @@ export async function startDemo(opts: { env?: Record<string, string | undefined>
     }
 
     return {
-      url, httpPort: port, mqttPort: broker?.tcpPort ?? null, registry, service, broker, runner, simulation,
+      url: url.endsWith('/') ? url : `${url}/`, httpPort: port, mqttPort: broker?.tcpPort ?? null, registry, service, broker, runner, simulation,
       close: closeAll,
     };
   } catch (err) {

@@ -8,8 +8,8 @@ import { z } from 'zod';
 const intFromEnv = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
 export const SimConfigSchema = z.object({
-  /** Number of simulated tags (RTLS_SIM_TAGS). */
-  tags: intFromEnv(300, 0, 100_000),
+  /** Number of simulated tags (RTLS_SIM_TAGS). 400 = 320 BLE tags (equipment, patients) located every second plus 80 RFID consumables read by cabinets every 10 s. */
+  tags: intFromEnv(400, 0, 100_000),
   /** Random seed: same seed ⇒ same tags, same movements, same reads (RTLS_SIM_SEED). */
   seed: z.coerce.number().int().default(42),
   /** Broker URL the simulated gateways connect to (RTLS_SIM_MQTT_URL); unset = the caller decides. */

@@ -4,7 +4,7 @@ import { loadSimConfig, parseCliArgs } from '../src/index.ts';
 describe('simulator config', () => {
   it('has the documented defaults and is frozen', () => {
     const c = loadSimConfig({});
-    expect(c).toMatchObject({ tags: 300, seed: 42, batchMs: 1000, advIntervalMs: 1000, rate: 1 });
+    expect(c).toMatchObject({ tags: 400, seed: 42, batchMs: 1000, advIntervalMs: 1000, rate: 1 });
     expect(c.mqttUrl).toBeUndefined();
     expect(c.truthFile).toBeUndefined();
     expect(Object.isFrozen(c)).toBe(true);

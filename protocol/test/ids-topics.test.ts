@@ -57,13 +57,18 @@ describe('secrets', () => {
   it('hashes with a salt and verifies only the right secret', async () => {
     const s = generateSecret();
     expect(s).toMatch(/^[A-Za-z0-9_-]{32}$/);
-    const h1 = await hashSecret(s);
-    const h2 = await hashSecret(s);
+    const h1 = await hashSecret(s, 'random-token');
+    const h2 = await hashSecret(s, 'random-token');
     expect(h1).not.toBe(h2);
     expect(h1.startsWith('scrypt$')).toBe(true);
     expect(h1).not.toContain(s);
     expect(await verifySecret(s, h1)).toBe(true);
     expect(await verifySecret(`${s}x`, h1)).toBe(false);
     expect(await verifySecret(s, 'garbage')).toBe(false);
+  });
+  it('people\'s passwords get the stronger cost', async () => {
+    const h = await hashSecret('correct horse battery staple');
+    expect(h.split('$')[1]).toBe(String(1 << 17));
+    expect(await verifySecret('correct horse battery staple', h)).toBe(true);
   });
 });

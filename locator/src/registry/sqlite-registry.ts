@@ -175,7 +175,7 @@ export function openRegistry(dataDir: string, opts: RegistryOptions = {}): Regis
     async issueGatewayCredentials(gatewayId) {
       if (!q.gatewayExists.get(gatewayId)) throw new RtlsError('RTLS_ERR_GATEWAY_NOT_FOUND', `Gateway not found: ${gatewayId}`);
       const password = generateSecret();
-      const hash = await hashSecret(password);
+      const hash = await hashSecret(password, 'random-token');
       // Re-check after the (async) hash: the gateway could have been removed meanwhile by another process.
       const res = q.setHash.run(hash, clock(), gatewayId);
       if (res.changes !== 1) throw new RtlsError('RTLS_ERR_GATEWAY_NOT_FOUND', `Gateway not found: ${gatewayId}`);

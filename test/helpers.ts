@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocket } from 'ws';
+import type { LiveServerMessage } from '@rtls/protocol';
+
+export function tempDir(prefix = 'rtls-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Environment for a demo on random loopback ports with its own data dir. */
+export function demoEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    RTLS_HTTP_HOST: '127.0.0.1',
+    RTLS_HTTP_PORT: '0',
+    RTLS_MQTT_HOST: '127.0.0.1',
+    RTLS_MQTT_PORT: '0',
+    RTLS_MQTT_WS_PORT: 'off',
+    RTLS_DATA_DIR: dataDir,
+    RTLS_WEB_DIST: join(dataDir, 'no-web-build'),
+    RTLS_SIM_TAGS: '0',
+    RTLS_LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
+
+/** Poll `fn` until it returns a truthy value or the deadline passes (behaviour, not timing, is asserted). */
+export async function eventually<T>(fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 15_000, stepMs = 100): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as T;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
+
+/** A live-feed client that records every message. */
+export function liveClient(url: string): { ws: WebSocket; messages: LiveServerMessage[]; opened: Promise<void> } {
+  const ws = new WebSocket(url);
+  const messages: LiveServerMessage[] = [];
+  ws.on('message', (data) => messages.push(JSON.parse(String(data)) as LiveServerMessage));
+  const opened = new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return { ws, messages, opened };
+}
+
+export async function getJson<T = unknown>(url: string): Promise<{ status: number; body: T }> {
+  const res = await fetch(url);
+  return { status: res.status, body: (await res.json()) as T };
+}
