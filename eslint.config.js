@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'data/**', '**/artifacts/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', 'data/**', '**/artifacts/**', 'scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

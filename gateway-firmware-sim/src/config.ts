@@ -31,7 +31,7 @@ export const SimConfigSchema = z.object({
 });
 export type SimConfig = Readonly<z.infer<typeof SimConfigSchema>>;
 
-const ENV_NAMES: Record<keyof z.infer<typeof SimConfigSchema>, string> = {
+export const SIM_ENV_NAMES: Record<keyof z.infer<typeof SimConfigSchema>, string> = {
   tags: 'RTLS_SIM_TAGS',
   seed: 'RTLS_SIM_SEED',
   mqttUrl: 'RTLS_SIM_MQTT_URL',
@@ -50,15 +50,15 @@ export type Env = Record<string, string | undefined>;
  * Parses the simulator's settings from `env`, with `overrides` (e.g. from command-line flags) taking precedence.
  * Throws an Error naming every bad setting.
  */
-export function loadSimConfig(env: Env = process.env, overrides: Partial<Record<keyof typeof ENV_NAMES, string>> = {}): SimConfig {
+export function loadSimConfig(env: Env = process.env, overrides: Partial<Record<keyof typeof SIM_ENV_NAMES, string>> = {}): SimConfig {
   const raw: Record<string, string> = {};
-  for (const [key, name] of Object.entries(ENV_NAMES)) {
-    const v = overrides[key as keyof typeof ENV_NAMES] ?? env[name];
+  for (const [key, name] of Object.entries(SIM_ENV_NAMES)) {
+    const v = overrides[key as keyof typeof SIM_ENV_NAMES] ?? env[name];
     if (v !== undefined && v !== '') raw[key] = v;
   }
   const r = SimConfigSchema.safeParse(raw);
   if (!r.success) {
-    const lines = r.error.issues.map((i) => `${ENV_NAMES[i.path[0] as keyof typeof ENV_NAMES] ?? String(i.path[0])}: ${i.message}`);
+    const lines = r.error.issues.map((i) => `${SIM_ENV_NAMES[i.path[0] as keyof typeof SIM_ENV_NAMES] ?? String(i.path[0])}: ${i.message}`);
     throw new Error(`invalid simulator configuration:\n  ${lines.join('\n  ')}`);
   }
   return Object.freeze(r.data);
@@ -68,7 +68,7 @@ export function loadSimConfig(env: Env = process.env, overrides: Partial<Record<
 export const loadConfig = loadSimConfig;
 
 /** Maps the command line (`--tags 300 --seed 42 --url … --credentials … --truth … --rate 1 …`) to config overrides. */
-export function parseCliArgs(argv: readonly string[]): Partial<Record<keyof typeof ENV_NAMES, string>> {
+export function parseCliArgs(argv: readonly string[]): Partial<Record<keyof typeof SIM_ENV_NAMES, string>> {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -86,8 +86,8 @@ export function parseCliArgs(argv: readonly string[]): Partial<Record<keyof type
     strict: true,
     allowPositionals: false,
   });
-  const out: Partial<Record<keyof typeof ENV_NAMES, string>> = {};
-  const set = (k: keyof typeof ENV_NAMES, v: string | undefined) => {
+  const out: Partial<Record<keyof typeof SIM_ENV_NAMES, string>> = {};
+  const set = (k: keyof typeof SIM_ENV_NAMES, v: string | undefined) => {
     if (v !== undefined) out[k] = v;
   };
   set('tags', values.tags);
