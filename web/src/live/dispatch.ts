@@ -1,0 +1,31 @@
+import type { LiveServerMessage } from '@rtls/protocol';
+import type { Stores } from '../stores/index.ts';
+
+/** Routes each validated live message to the slice that owns its domain. */
+export function createDispatcher(stores: Pick<Stores, 'tags' | 'gateways' | 'connection'>): (msg: LiveServerMessage) => void {
+  return (msg) => {
+    switch (msg.type) {
+      case 'snapshot':
+        stores.tags.replaceAll(msg.tags);
+        stores.gateways.replaceAll(msg.gateways);
+        return;
+      case 'tags':
+        stores.tags.upsertSummaries(msg.tags);
+        return;
+      case 'fixes':
+        stores.tags.applyFixes(msg.fixes);
+        return;
+      case 'gateway':
+        stores.gateways.upsert(msg.gateway);
+        return;
+      case 'error':
+        stores.connection.setServerError({ code: msg.code, message: msg.message });
+        return;
+      case 'zone':
+        // Rooms already arrive on each fix; zone events are for the alarm console (DESIGN.md §5), not the map.
+        return;
+      case 'pong':
+        return;
+    }
+  };
+}

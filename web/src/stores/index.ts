@@ -1,0 +1,25 @@
+import type { Clock } from '@rtls/protocol';
+import { createConnectionSlice, type ConnectionSlice } from './connection.ts';
+import { createFloorsSlice, type FloorsSlice } from './floors.ts';
+import { createGatewaysSlice, type GatewaysSlice } from './gateways.ts';
+import { createTagsSlice, type TagsSlice } from './tags.ts';
+import { createUiSlice, type UiSlice } from './ui.ts';
+
+/** One slice per domain; components receive them through the AppContext. */
+export interface Stores {
+  floors: FloorsSlice;
+  tags: TagsSlice;
+  gateways: GatewaysSlice;
+  connection: ConnectionSlice;
+  ui: UiSlice;
+}
+
+export function createStores(clock: Clock): Stores {
+  return {
+    floors: createFloorsSlice(),
+    tags: createTagsSlice(),
+    gateways: createGatewaysSlice(),
+    connection: createConnectionSlice(clock()),
+    ui: createUiSlice(),
+  };
+}
