@@ -6,11 +6,11 @@
  * identical batches, however the steps are chunked. Every tag has its own random streams (forked by tag id), so
  * adding a tag does not change what the others do.
  */
-import { LIMITS, type GatewayFormat, type GatewayTech, type Read, type ReadBatch, type TagFlag, type TagRegistration } from '@rtls/protocol';
+import { LIMITS, type Read, type ReadBatch, type TagFlag, type TagRegistration } from '@rtls/protocol';
 import { hash32, Rng } from './random.ts';
 import { DEFAULT_RADIO, type RadioParams, meanRssi, nextShadowing, samplePacket } from './radio.ts';
 import { DEFAULT_RFID, type CabinetModel, type PortalModel, type RfidParams, buildPortals, inCabinet, portalRound, rfidRssi } from './rfid.ts';
-import { type SimSite, SiteIndex } from './site.ts';
+import { type GatewayModel, type SimSite, SiteIndex } from './site.ts';
 import { type NavigationOptions, Navigator } from './navigation.ts';
 import {
   CONSUMABLE_CATEGORIES, EQUIPMENT_CATEGORIES, PATIENT_CATEGORIES, type SimTagKind, TagMover, type TagPosition, World,
@@ -41,18 +41,8 @@ export interface SimulationOptions {
   navigation?: Partial<NavigationOptions>;
 }
 
-export interface SimGateway {
-  id: string;
-  tech: GatewayTech;
-  format: GatewayFormat;
-  floor: string;
-  x: number;
-  y: number;
-  mountHeightM: number;
-  room: string | null;
-  antennas: number;
-  door: string | null;
-}
+/** A simulated gateway: the site model's gateway, as the simulation exposes it. */
+export type SimGateway = GatewayModel;
 
 /** Ground truth for one tag at one time (what the locator should find). */
 export interface TruthRecord {
