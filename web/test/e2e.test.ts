@@ -109,6 +109,7 @@ describe.skipIf(skip)('web app end to end (chromium)', () => {
   let browser: Browser | null = null;
   let page: Page;
   let floors: FloorSummary[] = [];
+  let demoEnv: NodeJS.ProcessEnv = {};
   const pageErrors: string[] = [];
   const markersPerFloor = new Map<string, number>();
 
@@ -131,11 +132,12 @@ describe.skipIf(skip)('web app end to end (chromium)', () => {
       await build({ root: webDir, configFile: path.join(webDir, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true, sourcemap: false } });
       const dataDir = path.join(tmp, 'data');
       fs.mkdirSync(dataDir);
-      demo = await startDemo({
+      demoEnv = {
         ...process.env,
         RTLS_HTTP_PORT: '0', RTLS_MQTT_PORT: '0', RTLS_MQTT_WS_PORT: 'off',
         RTLS_DATA_DIR: dataDir, RTLS_WEB_DIST: outDir, RTLS_SIM_TAGS: '300',
-      });
+      };
+      demo = await startDemo(demoEnv);
       base = demo.url;
     }
     floors = (await getJson(`${base}/api/floors`, FloorListResponseSchema)).floors;
@@ -259,6 +261,21 @@ describe.skipIf(skip)('web app end to end (chromium)', () => {
     await expect.poll(markerCount, { timeout: 10_000 }).toBeGreaterThan(0);
     await shot('04-tablet-portrait.png');
   });
+
+  // Issue #2: the app shows when the live feed is down and reconnects by itself. The server really goes away (the
+  // demo's process group is stopped) and comes back on the same port with the same data directory.
+  it.skipIf(externalUrl !== undefined)('shows the outage and reconnects by itself when the server comes back', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    const port = new URL(base).port;
+    await stopGroup(demo!.child);
+    await page.locator('[data-testid=connection-banner]').waitFor({ timeout: 20_000 });
+    expect(await page.textContent('[data-testid=connection-banner]')).toMatch(/disconnected/i);
+    await shot('05-feed-disconnected.png');
+    demo = await startDemo({ ...demoEnv, RTLS_HTTP_PORT: port });
+    await expect.poll(() => page.getAttribute('[data-testid=connection-status]', 'data-state'), { timeout: 45_000, interval: 250 }).toBe('live');
+    expect(await page.locator('[data-testid=connection-banner]').count()).toBe(0);
+    await expect.poll(markerCount, { timeout: 20_000 }).toBeGreaterThan(0);
+  }, 120_000);
 
   it('raised no uncaught errors in the page', () => {
     expect(pageErrors).toEqual([]);
