@@ -55,8 +55,8 @@ export const LocatorEnvSchema = z.object({
   RTLS_WINDOW_MS: int(4000, 100, 600_000),
   /** A gateway–tag link with no read for this long no longer counts, ms. */
   RTLS_LINK_STALE_MS: int(8000, 100, 3_600_000),
-  /** At most one fix per tag per this many ms. */
-  RTLS_MIN_FIX_INTERVAL_MS: int(1000, 0, 600_000),
+  /** At most one fix per tag per this many ms of read time (half the usual 1 s gateway batch, so a tag heard every batch gets a fix every batch). */
+  RTLS_MIN_FIX_INTERVAL_MS: int(500, 0, 600_000),
   /** An RFID portal read holds the tag in the portal's room this long, ms. */
   RTLS_PORTAL_HOLD_MS: int(10_000, 0, 3_600_000),
   /** An RFID cabinet read holds the tag in the cabinet this long, ms. */

@@ -179,7 +179,7 @@ describe('pipeline end to end', () => {
 
   it('exposes defaults matching the documented values', () => {
     expect(DEFAULT_PIPELINE_OPTIONS).toEqual({
-      windowMs: 4000, linkStaleMs: 8000, minFixIntervalMs: 1000, portalHoldMs: 10_000, cabinetHoldMs: 30_000,
+      windowMs: 4000, linkStaleMs: 8000, minFixIntervalMs: 500, portalHoldMs: 10_000, cabinetHoldMs: 30_000,
       maxQueuePerTag: 256, maxClockSkewMs: 300_000, pathLoss: { rssiAt1mDbm: -59, exponent: 2.2 }, roomHysteresisMs: 3000,
     });
   });
