@@ -45,8 +45,8 @@ export const LocatorEnvSchema = z.object({
   RTLS_LOG_LEVEL: z.preprocess(unset, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
   /** WebSocket deltas are batched and sent every this many ms. */
   RTLS_LIVE_FLUSH_MS: int(250, 20, 60_000),
-  /** How often pipeline.tick() runs (window expiry, portal/cabinet holds), ms. */
-  RTLS_TICK_MS: int(250, 10, 60_000),
+  /** How often pipeline.tick() runs (locating due tags, window expiry, portal/cabinet holds), ms. */
+  RTLS_TICK_MS: int(100, 10, 60_000),
   /** History store write-behind interval: buffered fixes are written in one transaction this often, ms. */
   RTLS_STORE_FLUSH_MS: int(500, 10, 60_000),
 
@@ -71,6 +71,8 @@ export const LocatorEnvSchema = z.object({
   RTLS_PATH_LOSS_EXPONENT: real(2.2, 1, 6),
   /** A tag must be in a new room this long before the room changes, ms. */
   RTLS_ROOM_HYSTERESIS_MS: int(3000, 0, 600_000),
+  /** Tags located per tick at most (bounds the time one tick holds the event loop); ×(1000/RTLS_TICK_MS) = fixes/s capacity. */
+  RTLS_MAX_LOCATES_PER_TICK: int(200, 1, 100_000),
 });
 
 function toConfig(e: z.output<typeof LocatorEnvSchema>) {
@@ -94,6 +96,7 @@ function toConfig(e: z.output<typeof LocatorEnvSchema>) {
       maxClockSkewMs: e.RTLS_MAX_CLOCK_SKEW_MS,
       pathLoss: { rssiAt1mDbm: e.RTLS_PATH_LOSS_RSSI_AT_1M_DBM, exponent: e.RTLS_PATH_LOSS_EXPONENT },
       roomHysteresisMs: e.RTLS_ROOM_HYSTERESIS_MS,
+      maxLocatesPerTick: e.RTLS_MAX_LOCATES_PER_TICK,
     },
   };
 }

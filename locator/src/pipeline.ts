@@ -61,6 +61,12 @@ export interface PipelineOptions {
   pathLoss: { rssiAt1mDbm: number; exponent: number };
   /** A new room must hold this long before it is reported, ms. */
   roomHysteresisMs: number;
+  /**
+   * At most this many tags are located per tick; the rest stay due for the next tick, oldest first. Gateways batch in
+   * step, so without a cap every tag falls due in the same tick and one tick blocked the event loop for ~270 ms at
+   * 2,000 tags (bench). At ~0.17 ms per locate, 200 per tick keeps a tick near 35 ms.
+   */
+  maxLocatesPerTick: number;
 }
 
 export const DEFAULT_PIPELINE_OPTIONS: Readonly<PipelineOptions> = Object.freeze({
@@ -73,6 +79,7 @@ export const DEFAULT_PIPELINE_OPTIONS: Readonly<PipelineOptions> = Object.freeze
   maxClockSkewMs: 300_000,
   pathLoss: Object.freeze({ rssiAt1mDbm: -59, exponent: 2.2 }),
   roomHysteresisMs: 3000,
+  maxLocatesPerTick: 200,
 });
 
 /** A tag with no accepted read for this long is forgotten (memory bound); no exit events are emitted for it. */
@@ -256,7 +263,9 @@ export function createPipeline(opts: CreatePipelineOptions): Pipeline {
   function tick(): void {
     const now = clock();
     filter.prune(now);
+    let budget = o.maxLocatesPerTick;
     for (const id of dirty) {
+      if (budget <= 0) break;
       const st = tags.get(id);
       if (!st) {
         dirty.delete(id);
@@ -268,6 +277,7 @@ export function createPipeline(opts: CreatePipelineOptions): Pipeline {
       dirty.delete(id);
       counters.queued -= st.pending;
       st.pending = 0;
+      budget--;
       locateTag(st, now);
     }
     if (now - lastEvictScan >= EVICT_SCAN_MS) {

@@ -14,7 +14,7 @@ describe('locator config', () => {
     expect(c.webDist.endsWith(path.join('web', 'dist'))).toBe(true);
     expect(c.mqtt).toEqual({ url: null, username: null, password: null });
     expect(c.logLevel).toBe('info');
-    expect([c.liveFlushMs, c.tickMs, c.storeFlushMs]).toEqual([250, 250, 500]);
+    expect([c.liveFlushMs, c.tickMs, c.storeFlushMs]).toEqual([250, 100, 500]);
   });
 
   it('pipeline defaults equal the pipeline module DEFAULT_PIPELINE_OPTIONS', () => {
@@ -32,7 +32,7 @@ describe('locator config', () => {
     expect(c.mqtt).toEqual({ url: 'mqtt://broker:1883', username: 'loc', password: 's3cret' });
     expect(c.logLevel).toBe('debug');
     expect(c.liveFlushMs).toBe(100);
-    expect(c.tickMs).toBe(250);
+    expect(c.tickMs).toBe(100);
     expect(c.pipeline.windowMs).toBe(6000);
     expect(c.pipeline.pathLoss).toEqual({ rssiAt1mDbm: -62, exponent: 2.7 });
   });

@@ -34,6 +34,19 @@ function setup(over: Partial<PipelineOptions> = {}) {
 }
 
 describe('pipeline end to end', () => {
+  it('locates at most maxLocatesPerTick tags per tick and the rest on the next ticks, none starved', () => {
+    const { p, sink, round } = setup({ maxLocatesPerTick: 3 });
+    const ids = Array.from({ length: 7 }, (_, i) => `ble:AABBCCDD00${String(i).padStart(2, '0')}`);
+    for (const id of ids) round(5, 5, id);
+    p.tick();
+    expect(sink.fixes).toHaveLength(3);
+    p.tick();
+    expect(sink.fixes).toHaveLength(6);
+    p.tick();
+    expect(sink.fixes.map((f) => f.tag).sort()).toEqual([...ids].sort());
+    expect(p.stats().queued).toBe(0);
+  });
+
   it('turns batches into valid fixes with the room set, one per minFixIntervalMs, and counts right', () => {
     const { p, sink, clock, round } = setup();
     for (let s = 0; s < 5; s++) {
@@ -181,6 +194,7 @@ describe('pipeline end to end', () => {
     expect(DEFAULT_PIPELINE_OPTIONS).toEqual({
       windowMs: 4000, linkStaleMs: 8000, minFixIntervalMs: 500, portalHoldMs: 10_000, cabinetHoldMs: 30_000,
       maxQueuePerTag: 256, maxClockSkewMs: 300_000, pathLoss: { rssiAt1mDbm: -59, exponent: 2.2 }, roomHysteresisMs: 3000,
+      maxLocatesPerTick: 200,
     });
   });
 });

@@ -62,7 +62,7 @@ describe('pipeline on the sample hospital', () => {
     const gws = gatewayRecords();
     const clock = { t: T0 };
     const sink = new RecordingSink();
-    const p = createPipeline({ site, registry: fakeRegistry(gws), sink, clock: () => clock.t, options: DEFAULT_PIPELINE_OPTIONS });
+    const p = createPipeline({ site, registry: fakeRegistry(gws), sink, clock: () => clock.t, options: { ...DEFAULT_PIPELINE_OPTIONS, maxLocatesPerTick: Number.MAX_SAFE_INTEGER } });
     const truth = new Map<string, string>();
     let i = 0;
     for (const f of sample.floors) {
