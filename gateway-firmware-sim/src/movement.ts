@@ -304,7 +304,9 @@ export class TagMover {
       return;
     }
     const icu = this.category === 'adult' && rng.chance(0.25) && w.rooms('icu-bay').length > 0;
-    this.home = bed(icu ? pickRoom('icu-bay') : pickRoom('patient-room', 'maternity-room'));
+    // Some adults are in the emergency department's bays (and elopement-risk patients often start there).
+    const ed = !icu && this.category !== 'infant' && rng.chance(0.2) && w.rooms('emergency').length > 0;
+    this.home = bed(icu ? pickRoom('icu-bay') : ed ? pickRoom('emergency') : pickRoom('patient-room', 'maternity-room'));
   }
 
   private patientStay(): number {
