@@ -15,7 +15,24 @@ import { GatewayCredentialsFileSchema, loadSimConfig, parseCliArgs, type Gateway
 import { Simulation } from './simulation.ts';
 import { SimRunner } from './mqtt-runner.ts';
 
+const USAGE = `usage: npx tsx gateway-firmware-sim/src/main.ts --url mqtt://host:1883 [options]
+  --tags N             simulated tags (RTLS_SIM_TAGS, default 400)
+  --seed N             random seed: same seed, same reads (RTLS_SIM_SEED, default 42)
+  --url URL            broker (RTLS_SIM_MQTT_URL)
+  --credentials FILE   { "<gatewayId>": { "username", "password" } } (RTLS_SIM_CREDENTIALS_FILE)
+  --truth FILE         append ground truth JSONL (RTLS_SIM_TRUTH_FILE)
+  --rate X             simulated seconds per wall second (RTLS_SIM_RATE, default 1)
+  --batch-ms N         gateway batch interval (RTLS_SIM_BATCH_MS, default 1000)
+  --adv-interval-ms N  BLE advertising interval (RTLS_SIM_ADV_INTERVAL_MS, default 1000)
+  --site DIR           site directory (RTLS_SIM_SITE_DIR, default: the sample hospital)
+  --log-level LEVEL    pino level (RTLS_LOG_LEVEL, default info)
+`;
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const config = loadSimConfig(undefined, parseCliArgs(process.argv.slice(2)));
   const logger = pino({ level: config.logLevel });
   if (!config.mqttUrl) throw new Error('no broker: pass --url mqtt://host:1883 or set RTLS_SIM_MQTT_URL');
