@@ -1,0 +1,43 @@
+/**
+ * The contract for vendor payload decoders (issue #4): one module per gateway `format`, each a pure function from
+ * (topic, payload bytes, receive time) to normalised native reads plus every rejection with its reason. Units are
+ * normalised here and nowhere else: tag ids to `ble:` / `ibeacon:` / `epc:`, RSSI to dBm, times to epoch ms.
+ *
+ * Vendor messages have no native envelope (no `seq`, often no gateway id, heartbeats on the same topic), so this is
+ * deliberately a separate contract from the native `Decoder`; routing vendor topics to gateways and feeding these
+ * reads into the pipeline is the next step of issue #4.
+ */
+import type { DropReason, Read } from '@rtls/protocol';
+
+export interface VendorDecodeContext {
+  /** The MQTT topic the message arrived on (some formats carry the gateway MAC or device id only there). */
+  topic: string;
+  /** Receive time, epoch ms, from the injected clock. */
+  receivedAt: number;
+  /** A gateway timestamp further than this from receive time is not trusted (flagged, receive time used), ms. */
+  maxClockSkewMs: number;
+}
+
+/** One rejected record (or the whole message, index -1) with its reason and field-naming messages. */
+export interface VendorRejection {
+  index: number;
+  reason: DropReason;
+  errors: string[];
+}
+
+export type VendorDecodeResult =
+  | {
+      kind: 'reads';
+      reads: Read[];
+      /** Records dropped while the rest were kept. */
+      rejected: VendorRejection[];
+      /** Reads whose gateway timestamp was out of bounds (receive time used instead). */
+      clockSkewed: number;
+      /** Gateway identity found in the payload or topic (MAC, reader name), normalised to upper hex for MACs. */
+      gatewayHint?: string;
+    }
+  /** Heartbeats, management and other non-read events: recognised and skipped, never counted as rejections. */
+  | { kind: 'skip'; what: 'heartbeat' | 'management' | 'other-event'; gatewayHint?: string }
+  | { kind: 'rejected'; reason: DropReason; errors: string[] };
+
+export type VendorDecoder = (payload: Uint8Array, ctx: VendorDecodeContext) => VendorDecodeResult;
