@@ -34,6 +34,12 @@ export interface LiveHubOptions {
   maxBufferedBytes?: number;
   /** Zone events kept per lagging client (and per interval) before the oldest are dropped and counted. */
   maxQueuedZoneEvents?: number;
+  /**
+   * Liveness: every this many ms each client is pinged; one that has not answered the previous ping is terminated.
+   * A tablet that sleeps or walks out of Wi-Fi range never sends a TCP FIN, and without this its socket (and its
+   * queued deltas) would stay until the kernel's keepalive gives up, hours later. 0 disables.
+   */
+  pingIntervalMs?: number;
 }
 
 export interface LiveHubStats {
@@ -44,6 +50,8 @@ export interface LiveHubStats {
   /** Zone events dropped from a lagging client's queue. */
   droppedZoneEvents: number;
   clientErrors: number;
+  /** Clients terminated for not answering a ping. */
+  deadClients: number;
 }
 
 interface Client {
@@ -56,6 +64,8 @@ interface Client {
   fixes: Map<string, Fix>;
   zone: ZoneEvent[];
   gateways: Map<string, GatewayInfo>;
+  /** Answered the last ping (or has not been pinged yet). */
+  alive: boolean;
 }
 
 export class LiveHub {
@@ -65,13 +75,15 @@ export class LiveHub {
   #zone: ZoneEvent[] = [];
   #gateways = new Map<string, GatewayInfo>();
   #timer: NodeJS.Timeout | null = null;
+  #pingTimer: NodeJS.Timeout | null = null;
+  #dead = 0;
   #skipped = 0;
   #sent = 0;
   #droppedZone = 0;
   #clientErrors = 0;
 
   constructor(opts: LiveHubOptions) {
-    this.#o = { maxBufferedBytes: 1024 * 1024, maxQueuedZoneEvents: 5000, ...opts };
+    this.#o = { maxBufferedBytes: 1024 * 1024, maxQueuedZoneEvents: 5000, pingIntervalMs: 30_000, ...opts };
   }
 
   // --- inputs (from the pipeline fan-out) ---
@@ -110,14 +122,38 @@ export class LiveHub {
   }
 
   start(): void {
-    if (this.#timer || this.#o.flushMs <= 0) return;
-    this.#timer = setInterval(() => this.flush(), this.#o.flushMs);
-    this.#timer.unref();
+    if (!this.#timer && this.#o.flushMs > 0) {
+      this.#timer = setInterval(() => this.flush(), this.#o.flushMs);
+      this.#timer.unref();
+    }
+    if (!this.#pingTimer && this.#o.pingIntervalMs > 0) {
+      this.#pingTimer = setInterval(() => this.checkLiveness(), this.#o.pingIntervalMs);
+      this.#pingTimer.unref();
+    }
   }
 
   stop(): void {
     if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
+    if (this.#pingTimer) clearInterval(this.#pingTimer);
+    this.#timer = this.#pingTimer = null;
+  }
+
+  /** Terminates clients that did not answer the previous ping, and pings the rest. */
+  checkLiveness(): void {
+    for (const c of this.#clients) {
+      if (!c.alive) {
+        this.#dead++;
+        this.#clients.delete(c);
+        c.socket.terminate();
+        continue;
+      }
+      c.alive = false;
+      try {
+        c.socket.ping();
+      } catch {
+        // Socket already closing: its 'close' handler removes it.
+      }
+    }
   }
 
   /** Closes every client socket (1001 going away) and stops the timer. */
@@ -130,7 +166,7 @@ export class LiveHub {
   stats(): LiveHubStats {
     return {
       clients: this.#clients.size, skippedDeltas: this.#skipped, messagesSent: this.#sent,
-      droppedZoneEvents: this.#droppedZone, clientErrors: this.#clientErrors,
+      droppedZoneEvents: this.#droppedZone, clientErrors: this.#clientErrors, deadClients: this.#dead,
     };
   }
 
@@ -162,9 +198,12 @@ export class LiveHub {
 
   #accept(socket: WebSocket, floors: string[] | null): void {
     const c: Client = {
-      socket, floors: null, known: new Set(), onFloor: new Set(), fixes: new Map(), zone: [], gateways: new Map(),
+      socket, floors: null, known: new Set(), onFloor: new Set(), fixes: new Map(), zone: [], gateways: new Map(), alive: true,
     };
     this.#clients.add(c);
+    socket.on('pong', () => {
+      c.alive = true;
+    });
     socket.on('message', (data, isBinary) => this.#onMessage(c, data, isBinary));
     socket.on('close', () => this.#clients.delete(c));
     socket.on('error', (err) => {

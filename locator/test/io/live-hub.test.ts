@@ -101,6 +101,27 @@ function emit(fix: ReturnType<typeof makeFix>) {
 }
 
 describe('live hub over a real WebSocket', () => {
+  it('pings clients: one that answers stays, one that stopped reading is terminated and counted', async () => {
+    const ok = new Client();
+    const gone = new Client();
+    await ok.next('snapshot');
+    await gone.next('snapshot');
+    const closed = new Promise<void>((resolve) => gone.ws.once('close', () => resolve()));
+    gone.ws.pause(); // like a tablet that went to sleep: nothing is read, so no pong is sent
+    const dead0 = hub.stats().deadClients;
+    const pinged = new Promise<void>((resolve) => ok.ws.once('ping', () => resolve()));
+    hub.checkLiveness();
+    await pinged;
+    // ws answers a ping at once; a round trip of our own on the same socket proves the server has read that pong.
+    ok.send({ type: 'ping' });
+    await ok.next('pong');
+    hub.checkLiveness();
+    gone.ws.resume();
+    await closed;
+    expect(hub.stats().deadClients).toBe(dead0 + 1);
+    expect(ok.ws.readyState).toBe(WebSocket.OPEN);
+  });
+
   it('sends a snapshot on connect with tags and gateways, and counts clients', async () => {
     const c = new Client();
     const snap = await c.next('snapshot');
