@@ -33,6 +33,11 @@ export type VendorDecodeResult =
       rejected: VendorRejection[];
       /** Reads whose gateway timestamp was out of bounds (receive time used instead). */
       clockSkewed: number;
+      /**
+       * Records dropped because they repeat an earlier record of the same message exactly (every field, timestamp
+       * included): the gateway reported one packet twice. Absent when zero.
+       */
+      duplicates?: number;
       /** Gateway identity found in the payload or topic (MAC, reader name), normalised to upper hex for MACs. */
       gatewayHint?: string;
     }
