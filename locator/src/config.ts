@@ -49,6 +49,11 @@ export const LocatorEnvSchema = z.object({
   RTLS_TICK_MS: int(100, 10, 60_000),
   /** History store write-behind interval: buffered fixes are written in one transaction this often, ms. */
   RTLS_STORE_FLUSH_MS: int(500, 10, 60_000),
+  /**
+   * Embedded history store: fixes and zone events older than this are deleted, hours (0 = keep all). At ~600 bytes
+   * per fix the 400-tag demo writes ~17 GB a day; 24 h bounds it. Long-term downsampled history is issue #5.
+   */
+  RTLS_HISTORY_RETENTION_HOURS: real(24, 0, 24 * 3650),
 
   // Pipeline (PipelineOptions; defaults equal DEFAULT_PIPELINE_OPTIONS in pipeline.ts, a test checks it).
   /** Per-link RSSI window, ms. */
@@ -86,6 +91,7 @@ function toConfig(e: z.output<typeof LocatorEnvSchema>) {
     liveFlushMs: e.RTLS_LIVE_FLUSH_MS,
     tickMs: e.RTLS_TICK_MS,
     storeFlushMs: e.RTLS_STORE_FLUSH_MS,
+    historyRetentionMs: Math.round(e.RTLS_HISTORY_RETENTION_HOURS * 3_600_000),
     pipeline: {
       windowMs: e.RTLS_WINDOW_MS,
       linkStaleMs: e.RTLS_LINK_STALE_MS,

@@ -85,6 +85,8 @@ export async function createLocatorService(deps: LocatorServiceDeps): Promise<Lo
 
   const store = deps.store ?? openSqliteHistoryStore(config.dataDir, {
     flushMs: config.storeFlushMs,
+    retentionMs: config.historyRetentionMs,
+    clock,
     onError: (err) => logger.error({ err: err.message }, 'history store write failed; batch kept for retry'),
   });
   const view = registry.view();

@@ -34,11 +34,23 @@ export interface SqliteHistoryStoreOptions {
   /** Pending items kept while writes fail (disk full); older ones are dropped and counted beyond it. */
   maxPending?: number;
   onError?: (err: Error) => void;
+  /**
+   * Fixes and zone events older than this are deleted, ms; 0 keeps everything. Measured: ~600 bytes per stored fix, so
+   * the demo's 400 tags (~325 fixes/s) write ~17 GB a day — without a bound a demo left running fills the disk.
+   * Downsampled long-term trails are issue #5.
+   */
+  retentionMs?: number;
+  /** How often old rows are pruned, ms. */
+  pruneIntervalMs?: number;
+  /** Time source for the retention cut-off (epoch ms). */
+  clock?: () => number;
 }
 
 export interface SqliteHistoryStoreStats extends HistoryStoreStats {
   /** Items dropped because writes kept failing and the buffer hit maxPending. */
   droppedOnOverflow: number;
+  /** Fix chunks and zone events deleted by retention. */
+  pruned: number;
 }
 
 type StoredFix = Omit<Fix, 'tag'>;
@@ -75,6 +87,10 @@ export class SqliteHistoryStore implements HistoryStore {
   #writeErrors = 0;
   #dropped = 0;
   #timer: NodeJS.Timeout | null = null;
+  #pruneTimer: NodeJS.Timeout | null = null;
+  #pruned = 0;
+  readonly #retentionMs: number;
+  readonly #clock: () => number;
   readonly #flushAtPending: number;
   readonly #maxPending: number;
   readonly #onError: (err: Error) => void;
@@ -87,6 +103,8 @@ export class SqliteHistoryStore implements HistoryStore {
     this.#flushAtPending = opts.flushAtPending ?? 100_000;
     this.#maxPending = opts.maxPending ?? 1_000_000;
     this.#onError = opts.onError ?? (() => {});
+    this.#retentionMs = opts.retentionMs ?? 0;
+    this.#clock = opts.clock ?? Date.now;
     const db = new Database(this.path);
     this.#db = db;
     db.pragma('journal_mode = WAL');
@@ -102,6 +120,8 @@ export class SqliteHistoryStore implements HistoryStore {
       upsertLast: db.prepare<[number, number, string]>(`INSERT INTO last_fix (tag_key, t, fix) VALUES (?, ?, ?)
         ON CONFLICT(tag_key) DO UPDATE SET t = excluded.t, fix = excluded.fix WHERE excluded.t >= last_fix.t`),
       insertEvent: db.prepare<[number, number, string]>('INSERT INTO zone_events (tag_key, t, event) VALUES (?, ?, ?)'),
+      pruneChunks: db.prepare<[number]>('DELETE FROM fix_chunks WHERE t1 < ?'),
+      pruneEvents: db.prepare<[number]>('DELETE FROM zone_events WHERE t < ?'),
       trail: db.prepare<[number, number, number, number], { t0: number; t1: number; fixes: string }>(
         'SELECT t0, t1, fixes FROM fix_chunks WHERE tag_key = ? AND t0 >= ? AND t0 <= ? AND t1 >= ? ORDER BY t0 DESC'),
       events: db.prepare<[number, number, number, number], { event: string }>(
@@ -124,6 +144,28 @@ export class SqliteHistoryStore implements HistoryStore {
     if (opts.flushMs && opts.flushMs > 0) {
       this.#timer = setInterval(() => void this.flush(), opts.flushMs);
       this.#timer.unref();
+    }
+    if (this.#retentionMs > 0) {
+      this.prune();
+      this.#pruneTimer = setInterval(() => this.prune(), opts.pruneIntervalMs ?? 10 * 60_000);
+      this.#pruneTimer.unref();
+    }
+  }
+
+  /**
+   * Deletes fix chunks whose newest fix and zone events older than the retention window. SQLite reuses the freed
+   * pages, so the file stops growing once it holds one window. Returns the rows deleted.
+   */
+  prune(): number {
+    if (this.#retentionMs <= 0 || !this.#db.open) return 0;
+    const cutoff = this.#clock() - this.#retentionMs;
+    try {
+      const n = this.#q.pruneChunks.run(cutoff).changes + this.#q.pruneEvents.run(cutoff).changes;
+      this.#pruned += n;
+      return n;
+    } catch (err) {
+      this.#onError(err as Error);
+      return 0;
     }
   }
 
@@ -283,12 +325,14 @@ export class SqliteHistoryStore implements HistoryStore {
       pending: this.#fixes.length + this.#events.length,
       writeErrors: this.#writeErrors,
       droppedOnOverflow: this.#dropped,
+      pruned: this.#pruned,
     };
   }
 
   async close(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
+    if (this.#pruneTimer) clearInterval(this.#pruneTimer);
+    this.#timer = this.#pruneTimer = null;
     if (!this.#db.open) return;
     this.#flushSync(true);
     this.#db.close();

@@ -21,6 +21,26 @@ afterEach(async () => {
 });
 
 describe('SQLite history store', () => {
+  it('retention deletes fixes and zone events older than the window, and keeps the rest and the last fixes', async () => {
+    let now = T0;
+    const s = openSqliteHistoryStore(newDir(), { retentionMs: 60_000, clock: () => now });
+    stores.push(s);
+    const a = bleTag(1);
+    s.appendFixes([makeFix(a, T0, 'L0', 1)]);
+    s.appendZoneEvents([{ tag: a, t: T0, floor: 'L0', zone: 'icu', kind: 'enter' }]);
+    await s.flush();
+    s.appendFixes([makeFix(a, T0 + 2 * MAX_CHUNK_SPAN_MS, 'L0', 2)]);
+    await s.flush();
+    now = T0 + 2 * MAX_CHUNK_SPAN_MS + 30_000; // the first fix is now older than 60 s, the second is not
+    expect(s.prune()).toBe(2);
+    const trail = await s.trail(a, T0 - 1, now, 100);
+    expect(trail.map((f) => f.x)).toEqual([2]);
+    expect(await s.zoneEvents(a, T0 - 1, now, 100)).toEqual([]);
+    expect((await s.lastFixes()).map((f) => f.x)).toEqual([2]);
+    expect(s.stats().pruned).toBe(2);
+    expect(s.prune()).toBe(0);
+  });
+
   it('buffers appends until flush, then counts them written', async () => {
     const s = open(newDir());
     s.appendFixes([makeFix(bleTag(1), T0, 'L0'), makeFix(bleTag(2), T0, 'L0')]);
