@@ -6,14 +6,17 @@
  *    and sometimes back to the store;
  *  - patients (BLE bands): mostly in their own room/bed, with occasional corridor walks; infants move between the
  *    nursery and their mother's maternity room; elopement-risk patients wander further, sometimes towards exits.
- * Positions are piecewise linear in time, so any time can be evaluated exactly and cheaply. Times must be asked
- * in non-decreasing order; the decisions taken do not depend on how often positions are asked.
+ * Scenario variants (issue #3's accuracy harness, scenario.ts): `parked` tags never leave their first place, and
+ * `rooms` confines every place a BLE tag parks at (equipment's rooms, patients' homes and walks) to a list.
+ * Following the path is PlanMover's job (mover.ts).
  */
 import type { ZoneType } from '@rtls/protocol';
 import { type Pt, pointInPolygon } from './geometry.ts';
 import type { Rng } from './random.ts';
-import type { Navigator, RouteProfile, Waypoint } from './navigation.ts';
-import { type RoomModel, type SiteIndex, clearance } from './site.ts';
+import type { RouteProfile } from './navigation.ts';
+import { type RoomModel, clearance } from './site.ts';
+import { type Place, PlanMover, type Trip } from './mover.ts';
+import type { World } from './world.ts';
 
 export type SimTagKind = 'equipment' | 'consumable' | 'patient';
 export const EQUIPMENT_CATEGORIES = ['infusion-pump', 'ventilator', 'wheelchair', 'monitor', 'bed', 'defibrillator'] as const;
@@ -22,22 +25,6 @@ export const PATIENT_CATEGORIES = ['adult', 'infant', 'elopement-risk'] as const
 export type EquipmentCategory = (typeof EQUIPMENT_CATEGORIES)[number];
 export type ConsumableCategory = (typeof CONSUMABLE_CATEGORIES)[number];
 export type PatientCategory = (typeof PATIENT_CATEGORIES)[number];
-
-export interface TagPosition {
-  floor: string;
-  x: number;
-  y: number;
-  room: string;
-  /** True while the tag is between two different points (walking, or riding a lift). */
-  moving: boolean;
-}
-
-/** An RFID smart cabinet: the point a consumable "in the cabinet" sits at. */
-export interface CabinetSlot {
-  gatewayId: string;
-  room: string;
-  pt: Pt;
-}
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -55,88 +42,25 @@ const EQUIPMENT_PLACES: Record<EquipmentCategory, Partial<Record<ZoneType, numbe
 const EQUIPMENT_PARK_MEDIAN: Record<EquipmentCategory, number> = {
   'infusion-pump': 40 * MIN, ventilator: 2 * HOUR, wheelchair: 20 * MIN, monitor: 90 * MIN, bed: 3 * HOUR, defibrillator: 4 * HOUR,
 };
-/** Rooms nobody parks in: floor changes happen there, and exits lead out. */
-const NO_PARK: ReadonlySet<ZoneType> = new Set(['stairs', 'elevator', 'exit']);
 
-/** Everything a mover needs from the site, computed once per simulation. */
-export class World {
-  readonly index: SiteIndex;
-  readonly nav: Navigator;
-  readonly cabinets: CabinetSlot[];
-  private readonly byType = new Map<ZoneType, RoomModel[]>();
-  readonly parkable: RoomModel[];
-
-  constructor(index: SiteIndex, nav: Navigator) {
-    this.index = index;
-    this.nav = nav;
-    for (const f of index.floors) {
-      for (const r of f.rooms) {
-        const list = this.byType.get(r.zoneType) ?? [];
-        list.push(r);
-        this.byType.set(r.zoneType, list);
-      }
-    }
-    this.parkable = index.floors.flatMap((f) => f.rooms).filter((r) => !NO_PARK.has(r.zoneType) && !index.verticalRooms.has(r.id));
-    this.cabinets = [];
-    for (const g of index.gateways) {
-      if (g.tech !== 'rfid-cabinet' || !g.room) continue;
-      const room = index.rooms.get(g.room);
-      if (!room) continue;
-      this.cabinets.push({ gatewayId: g.id, room: room.id, pt: slotNear(room, g.x, g.y) });
-    }
-  }
-
-  rooms(...types: ZoneType[]): RoomModel[] {
-    return types.flatMap((t) => this.byType.get(t) ?? []);
-  }
-
-  cabinetsIn(roomId: string): CabinetSlot[] {
-    return this.cabinets.filter((c) => c.room === roomId);
-  }
+/** Beds, wheelchairs and patients change floor by lift only; everything else takes whichever way is shorter. */
+export function defaultRouteProfile(kind: SimTagKind, category: string): RouteProfile {
+  return kind === 'patient' || category === 'bed' || category === 'wheelchair' ? 'no-stairs' : 'any';
 }
 
-/** The cabinet's point, moved just inside its room when it is mounted on (or beyond) a wall. */
-function slotNear(room: RoomModel, x: number, y: number): Pt {
-  if (pointInPolygon(x, y, room.rings) && clearance(room, x, y) >= 0.25) return [x, y];
-  let best: Pt = room.anchor;
-  let bestD = Infinity;
-  for (let dx = -1; dx <= 1.0001; dx += 0.1) {
-    for (let dy = -1; dy <= 1.0001; dy += 0.1) {
-      const px = x + dx, py = y + dy;
-      const d = Math.hypot(dx, dy);
-      if (d < bestD && pointInPolygon(px, py, room.rings) && clearance(room, px, py) >= 0.3) {
-        best = [px, py];
-        bestD = d;
-      }
-    }
-  }
-  return best;
+export interface TagMoverOptions {
+  /** Never leave the first place (the 'parked' scenario). */
+  parked?: boolean;
+  /** BLE tags (equipment and patients) park only in these rooms; ignored for consumables. */
+  rooms?: readonly RoomModel[] | null;
 }
 
-interface Place {
-  room: RoomModel;
-  pt: Pt;
-}
-
-interface Trip {
-  to: Place;
-  /** How long to stay once there, ms. */
-  stayMs: number;
-  speedMps: number;
-}
-
-/** One tag's movement. */
-export class TagMover {
+/** One tag's movement in the everyday hospital. */
+export class TagMover extends PlanMover {
   readonly kind: SimTagKind;
   readonly category: string;
-  private readonly world: World;
-  private readonly rng: Rng;
-  private readonly profile: RouteProfile;
-  private plan: Waypoint[];
-  private i = 0;
-  /** When the tag next decides where to go (≥ the end of the current plan), ms. */
-  private nextDecision: number;
-  private here: Place;
+  /** Rooms every place is drawn from (the crowding scenario), or null: anywhere suitable. */
+  private readonly allowed: readonly RoomModel[] | null;
   /** Patients: their own room and bed; infants: the nursery; consumables: unused. */
   private home: Place | null = null;
   /** Infants: the mother's room (bed side). */
@@ -144,61 +68,20 @@ export class TagMover {
   /** Patients: how many stops are left on the current walk before heading home. */
   private outings = 0;
 
-  constructor(world: World, kind: SimTagKind, category: string, rng: Rng, startT: number) {
-    this.world = world;
+  constructor(world: World, kind: SimTagKind, category: string, rng: Rng, startT: number, opts: TagMoverOptions = {}) {
+    super(world, rng, defaultRouteProfile(kind, category));
     this.kind = kind;
     this.category = category;
-    this.rng = rng;
-    this.profile = kind === 'patient' || category === 'bed' || category === 'wheelchair' ? 'no-stairs' : 'any';
+    this.allowed = kind !== 'consumable' && opts.rooms && opts.rooms.length > 0 ? opts.rooms : null;
     const { place, stayMs } = this.initialPlace();
-    this.here = place;
-    this.plan = [{ t: startT, floor: place.room.floor, x: place.pt[0], y: place.pt[1], room: place.room.id }];
     // The tag has already been parked for a while when the simulation starts: the remaining stay is a fraction.
-    this.nextDecision = startT + Math.max(1000, stayMs * rng.next());
+    const firstDecision = startT + Math.max(1000, stayMs * rng.next());
+    this.begin(place, startT, opts.parked ? Infinity : firstDecision);
   }
 
   /** Home room of a patient tag (null for others). */
-  homeRoom(): string | null {
+  override homeRoom(): string | null {
     return this.home?.room.id ?? null;
-  }
-
-  /** Position at time t (ms); writes into `out` to spare allocations on the hot path. */
-  positionAt(t: number, out: TagPosition): TagPosition {
-    while (t >= this.nextDecision) this.decide(this.nextDecision);
-    const plan = this.plan;
-    while (this.i + 1 < plan.length && plan[this.i + 1]!.t <= t) this.i++;
-    const a = plan[this.i]!;
-    out.floor = a.floor;
-    out.room = a.room;
-    const b = plan[this.i + 1];
-    if (!b || b.floor !== a.floor || t <= a.t) {
-      out.x = a.x;
-      out.y = a.y;
-      out.moving = b !== undefined;
-      return out;
-    }
-    const f = (t - a.t) / (b.t - a.t);
-    out.x = a.x + (b.x - a.x) * f;
-    out.y = a.y + (b.y - a.y) * f;
-    out.moving = true;
-    return out;
-  }
-
-  private decide(now: number): void {
-    const trip = this.nextTrip();
-    let plan: Waypoint[] | null = null;
-    if (trip) plan = this.world.nav.plan(this.here.room.id, this.here.pt, trip.to.room.id, trip.to.pt, now, trip.speedMps, this.profile);
-    if (!trip || !plan) {
-      // Nowhere reachable to go: stay put and think again later.
-      this.plan = [{ t: now, floor: this.here.room.floor, x: this.here.pt[0], y: this.here.pt[1], room: this.here.room.id }];
-      this.i = 0;
-      this.nextDecision = now + 30 * MIN;
-      return;
-    }
-    this.plan = plan;
-    this.i = 0;
-    this.here = trip.to;
-    this.nextDecision = plan[plan.length - 1]!.t + Math.max(1000, trip.stayMs);
   }
 
   private walkSpeed(lo = 0.8, hi = 1.4): number {
@@ -220,7 +103,7 @@ export class TagMover {
     return { place: this.home!, stayMs: this.patientStay() };
   }
 
-  private nextTrip(): Trip | null {
+  protected nextTrip(): Trip | null {
     if (this.kind === 'equipment') {
       const room = this.pickEquipmentRoom(this.here.room);
       const slow = this.category === 'bed' || this.category === 'wheelchair';
@@ -234,6 +117,7 @@ export class TagMover {
 
   private pickEquipmentRoom(current: RoomModel | null): RoomModel {
     const places = EQUIPMENT_PLACES[this.category as EquipmentCategory] ?? {};
+    if (this.allowed) return this.pickAllowedRoom(current, places);
     const from = current ?? null;
     const candidates = this.world.parkable.filter((r) => (places[r.zoneType] ?? 0) > 0 && r !== current);
     const pool = candidates.length > 0 ? candidates : this.world.parkable.filter((r) => r !== current && r.zoneType !== 'corridor');
@@ -242,6 +126,16 @@ export class TagMover {
     const list = usable.length > 0 ? usable : pool.length > 0 ? pool : this.world.parkable;
     // Equipment mostly stays on its own floor; it changes floor one trip in five or so.
     return this.rng.weighted(list, (r) => (places[r.zoneType] ?? 0.2) * (from && r.floor === from.floor ? 4 : 1));
+  }
+
+  /** The crowding scenario: any listed room (another one when there is a choice), the usual kinds weighted up. */
+  private pickAllowedRoom(current: RoomModel | null, places: Partial<Record<ZoneType, number>>): RoomModel {
+    const allowed = this.allowed!;
+    const others = allowed.filter((r) => r !== current);
+    const reach = current ? this.world.nav.distances(current.id, this.profile) : null;
+    const usable = reach ? others.filter((r) => reach.has(r.id)) : others;
+    const list = usable.length > 0 ? usable : allowed;
+    return this.rng.weighted(list, (r) => places[r.zoneType] ?? 0.2);
   }
 
   private equipmentStay(): number {
@@ -293,6 +187,12 @@ export class TagMover {
       const list = w.rooms(...types);
       return rng.pick(list.length > 0 ? list : w.parkable);
     };
+    if (this.allowed) {
+      // The crowding scenario: home (and an infant's other room) is one of the listed rooms.
+      this.home = bed(rng.pick(this.allowed));
+      if (this.category === 'infant') this.mother = bed(rng.pick(this.allowed));
+      return;
+    }
     if (this.category === 'infant') {
       const mothers = w.rooms('maternity-room');
       const nurseries = w.rooms('nursery');
@@ -331,7 +231,8 @@ export class TagMover {
     if (this.outings > 0) {
       this.outings--;
       let targets = w.rooms('corridor');
-      if (this.category === 'elopement-risk' && rng.chance(0.3)) {
+      if (this.allowed) targets = this.allowed.filter((r) => r !== home.room);
+      else if (this.category === 'elopement-risk' && rng.chance(0.3)) {
         const exits = w.rooms('exit', 'entrance', 'waiting');
         if (exits.length > 0) targets = exits;
       }

@@ -17,8 +17,12 @@ export interface Waypoint {
   room: string;
 }
 
-/** 'no-stairs': beds, wheelchairs and patients change floor by elevator only (when the site has one). */
-export type RouteProfile = 'any' | 'no-stairs';
+/**
+ * 'no-stairs': beds, wheelchairs and patients change floor by elevator only (when the site has one).
+ * 'no-lift': by stairs only (when the site has some): the floor-trip scenario's stair walkers (scenario-movers.ts),
+ * since on a site whose lift is central the shortest way is nearly always the lift.
+ */
+export type RouteProfile = 'any' | 'no-stairs' | 'no-lift';
 
 export interface NavigationOptions {
   /** Time to climb or descend one storey by stairs, s. */
@@ -49,6 +53,7 @@ export class Navigator {
   private readonly adj = new Map<string, Edge[]>();
   private readonly trees = new Map<string, Tree>();
   private readonly hasElevator: boolean;
+  private readonly hasStairs: boolean;
   /** Times no corner path was found within a room and a straight line was used (should stay 0). */
   fallbacks = 0;
 
@@ -66,6 +71,7 @@ export class Navigator {
       this.adj.get(r2)!.push({ to: r1, cost, door: d, transitS: 0, stairs: false });
     }
     this.hasElevator = index.verticals.some((v) => v.kind === 'elevator');
+    this.hasStairs = index.verticals.some((v) => v.kind === 'stairs');
     for (const v of index.verticals) {
       for (let i = 0; i + 1 < v.rooms.length; i++) {
         const a = index.rooms.get(v.rooms[i]!), b = index.rooms.get(v.rooms[i + 1]!);
@@ -205,6 +211,7 @@ export class Navigator {
     let tree = this.trees.get(key);
     if (tree) return tree;
     const avoidStairs = profile === 'no-stairs' && this.hasElevator;
+    const avoidLift = profile === 'no-lift' && this.hasStairs;
     const dist = new Map<string, number>([[from, 0]]);
     const prev = new Map<string, { from: string; edge: Edge }>();
     const done = new Set<string>();
@@ -217,6 +224,7 @@ export class Navigator {
       done.add(u);
       for (const e of this.adj.get(u) ?? []) {
         if (avoidStairs && e.stairs) continue;
+        if (avoidLift && !e.door && !e.stairs) continue;
         const c = du + e.cost;
         if (c < (dist.get(e.to) ?? Infinity)) {
           dist.set(e.to, c);

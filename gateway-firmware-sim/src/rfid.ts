@@ -10,7 +10,7 @@
  */
 import type { Pt } from './geometry.ts';
 import type { Rng } from './random.ts';
-import type { CabinetSlot } from './movement.ts';
+import type { CabinetSlot } from './world.ts';
 import type { GatewayModel, SiteIndex } from './site.ts';
 
 export interface RfidParams {

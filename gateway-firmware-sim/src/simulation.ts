@@ -5,6 +5,9 @@
  * Time is simulated: `step(toTimeMs)` advances it and returns the batches that became due. Same seed and options ⇒
  * identical batches, however the steps are chunked. Every tag has its own random streams (forked by tag id), so
  * adding a tag does not change what the others do.
+ *
+ * `scenario` (scenario.ts) reshapes the run for the accuracy harness (issue #3) without touching the default: how
+ * tags move, the rooms they crowd into, gateways that fail for a while, and reference tags at known positions.
  */
 import { LIMITS, type Read, type ReadBatch, type TagFlag, type TagRegistration } from '@rtls/protocol';
 import { hash32, Rng } from './random.ts';
@@ -13,8 +16,12 @@ import { DEFAULT_RFID, type CabinetModel, type PortalModel, type RfidParams, bui
 import { type GatewayModel, type SimSite, SiteIndex } from './site.ts';
 import { type NavigationOptions, Navigator } from './navigation.ts';
 import {
-  CONSUMABLE_CATEGORIES, EQUIPMENT_CATEGORIES, PATIENT_CATEGORIES, type SimTagKind, TagMover, type TagPosition, World,
+  CONSUMABLE_CATEGORIES, EQUIPMENT_CATEGORIES, PATIENT_CATEGORIES, type SimTagKind, TagMover, defaultRouteProfile,
 } from './movement.ts';
+import { FixedMover, type Mover, type TagPosition } from './mover.ts';
+import { ScenarioMover } from './scenario-movers.ts';
+import { OutageSchedule, type ResolvedScenario, type ScenarioOptions, placeReferenceTags, resolveScenario } from './scenario.ts';
+import { World } from './world.ts';
 
 export interface TagMix {
   equipment: number;
@@ -39,6 +46,8 @@ export interface SimulationOptions {
   radio?: Partial<RadioParams>;
   rfid?: Partial<RfidParams>;
   navigation?: Partial<NavigationOptions>;
+  /** Accuracy-harness scenario (issue #3); omitted = the everyday mixed hospital. */
+  scenario?: ScenarioOptions;
 }
 
 /** A simulated gateway: the site model's gateway, as the simulation exposes it. */
@@ -48,6 +57,17 @@ export type SimGateway = GatewayModel;
 export interface TruthRecord {
   tag: string;
   t: number;
+  floor: string;
+  x: number;
+  y: number;
+  room: string;
+  /** True while the tag walks or rides a lift (between two different points of its path). */
+  moving: boolean;
+}
+
+/** A reference tag: a BLE tag fixed at a surveyed position (what calibration from reference tags is fed with). */
+export interface ReferenceTag {
+  tag: string;
   floor: string;
   x: number;
   y: number;
@@ -77,13 +97,15 @@ const LOT_SIZE = 8;
 const TX_OFFSET_DB: Record<SimTagKind, number> = { equipment: 0, patient: -4, consumable: 0 };
 /** A BLE tag reports its battery in one advertisement out of this many. */
 const BATTERY_EVERY = 60;
+/** MAC prefix of reference tags (other tags use AC233F and C30A5E), so their ids never collide with another tag's. */
+const REFERENCE_PREFIX = '5EF7A6';
 
 interface SimTag {
   reg: TagRegistration;
   index: number;
   kind: SimTagKind;
   ble: boolean;
-  mover: TagMover;
+  mover: Mover;
   /** Radio randomness (shadowing, fading, loss, advDelay, RFID answers): separate from movement's. */
   rng: Rng;
   txOffsetDb: number;
@@ -106,7 +128,11 @@ export class Simulation {
   readonly batchIntervalMs: number;
   readonly startTime: number;
   private readonly world: World;
+  private readonly scenario: ResolvedScenario;
+  private readonly outages: OutageSchedule;
   private readonly simTags: SimTag[] = [];
+  private readonly tagById = new Map<string, SimTag>();
+  private readonly refTags: ReferenceTag[] = [];
   private readonly gws: SimGateway[];
   private readonly gwOffsetDb: Float64Array;
   /** BLE gateway indices a tag on each floor may be heard by (its floor and those within maxFloorsApart). */
@@ -140,9 +166,11 @@ export class Simulation {
 
     this.index = new SiteIndex(opts.site);
     this.world = new World(this.index, new Navigator(this.index, opts.navigation));
+    this.scenario = resolveScenario(opts.scenario, this.index);
     for (const f of this.index.floors) this.floorElev.set(f.id, { level: f.level, elevationM: f.elevationM });
 
     this.gws = this.index.gateways.map((g) => ({ ...g }));
+    this.outages = new OutageSchedule(this.gws.map((g) => g.id), opts.scenario?.gatewayOutages);
     this.gwOffsetDb = Float64Array.from(this.gws, (g) =>
       g.tech === 'ble' ? root.fork(`gw/${g.id}`).uniform(-this.radio.gatewayOffsetMaxDb, this.radio.gatewayOffsetMaxDb) : 0,
     );
@@ -164,6 +192,7 @@ export class Simulation {
     });
 
     this.createTags(opts, root);
+    this.createReferenceTags(opts, root);
     this.epcTags = this.simTags.filter((t) => !t.ble);
     const G = this.gws.length;
     this.shadow = new Float64Array(this.simTags.length * G).fill(Number.NaN);
@@ -189,6 +218,23 @@ export class Simulation {
     return new Map(this.gws.map((g, i) => [g.id, this.gwOffsetDb[i]!]));
   }
 
+  /**
+   * A tag's transmit offset, dB: the `txOffset` term of the radio model (radio.ts) for this tag, model offset plus
+   * its unit-to-unit spread. An oracle for the accuracy harness (the Cramér–Rao bound needs the true mean RSSI of
+   * every link) and for calibration tests; a real deployment has no such oracle. 0 for RFID (EPC) tags, which the
+   * BLE radio model does not apply to. Unknown tag → RangeError.
+   */
+  tagTxOffsetDb(tag: string): number {
+    const t = this.tagById.get(tag);
+    if (!t) throw new RangeError(`unknown tag ${tag}`);
+    return t.ble ? t.txOffsetDb : 0;
+  }
+
+  /** The reference tags (scenario.referenceTags) and where they are fixed; empty without the option. */
+  referenceTags(): ReferenceTag[] {
+    return this.refTags.map((r) => ({ ...r }));
+  }
+
   now(): number {
     return this.nowT;
   }
@@ -199,7 +245,7 @@ export class Simulation {
 
   /** Home room of a patient tag (for tests and scenario checks), or null. */
   patientHome(tagId: string): string | null {
-    return this.simTags.find((t) => t.reg.id === tagId)?.mover.homeRoom() ?? null;
+    return this.tagById.get(tagId)?.mover.homeRoom() ?? null;
   }
 
   /** Where every tag is at the current simulated time. */
@@ -207,7 +253,7 @@ export class Simulation {
     const t = this.nowT;
     return this.simTags.map((tag) => {
       const p = tag.mover.positionAt(t, this.pos);
-      return { tag: tag.reg.id, t, floor: p.floor, x: round3(p.x), y: round3(p.y), room: p.room };
+      return { tag: tag.reg.id, t, floor: p.floor, x: round3(p.x), y: round3(p.y), room: p.room, moving: p.moving };
     });
   }
 
@@ -261,6 +307,8 @@ export class Simulation {
         this.shadowT[li] = t;
         const rssi = samplePacket(r, means[k]!, s, tag.rng);
         if (Number.isNaN(rssi)) continue;
+        // A failed gateway hears nothing; the packet is still drawn above so the tag's other links are unchanged.
+        if (this.outages.down(g, t)) continue;
         const read: Read = { tag: tag.reg.id, rssi: Math.max(LIMITS.minRssiDbm, Math.min(LIMITS.maxRssiDbm, rssi)), t: tms, tx };
         if (bat !== undefined) read.bat = bat;
         if (flags) read.flags = flags;
@@ -320,6 +368,7 @@ export class Simulation {
           for (const portal of this.portals) {
             if (portal.floor !== p.floor) continue;
             portalRound(rp, portal, p.room, p.x, p.y, tag.rng, (ant, rssi) => {
+              if (this.outages.down(portal.gw, t)) return;
               this.pending[portal.gw]!.push({ tag: tag.reg.id, rssi, t: tms, ant });
               this.counters.readsGenerated++;
             });
@@ -328,7 +377,9 @@ export class Simulation {
         for (const c of this.cabinets) {
           if (c.nextT !== t || !inCabinet(rp, c, p.floor, p.room, p.x, p.y)) continue;
           const d = Math.hypot(p.x - c.pt[0], p.y - c.pt[1]);
-          this.pending[c.gw]!.push({ tag: tag.reg.id, rssi: rfidRssi(rp, d, rp.cabinetRangeM, tag.rng), t: tms, ant: 1 + tag.rng.int(c.antennas) });
+          const read: Read = { tag: tag.reg.id, rssi: rfidRssi(rp, d, rp.cabinetRangeM, tag.rng), t: tms, ant: 1 + tag.rng.int(c.antennas) };
+          if (this.outages.down(c.gw, t)) continue;
+          this.pending[c.gw]!.push(read);
           this.counters.readsGenerated++;
         }
       }
@@ -342,6 +393,11 @@ export class Simulation {
     for (let g = 0; g < this.gws.length; g++) {
       const reads = this.pending[g]!;
       if (reads.length === 0) continue;
+      if (this.outages.down(g, batchT)) {
+        // A gateway that fails before it publishes loses what it had buffered.
+        this.pending[g] = [];
+        continue;
+      }
       // Canonical order (time, then tag) so the batch does not depend on how steps were chunked.
       reads.sort((a, b) => a.t! - b.t! || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
       for (let i = 0; i < reads.length; i += max) {
@@ -367,6 +423,21 @@ export class Simulation {
       perCategory.set(key, v);
       return v;
     };
+    const { behaviour, rooms } = this.scenario;
+    const parked = behaviour === 'parked';
+    const makeMover = (kind: SimTagKind, category: string, i: number, moveRng: Rng): Mover => {
+      // Consumables keep their everyday journey in every scenario but 'parked', and ignore the crowding rooms.
+      if (kind === 'consumable') return new TagMover(this.world, kind, category, moveRng, opts.startTime, { parked });
+      if (behaviour === 'walking') {
+        return new ScenarioMover(this.world, moveRng, defaultRouteProfile(kind, category), 'walking', rooms, opts.startTime);
+      }
+      if (behaviour === 'floor-trips') {
+        // Alternate stairs-only and lift-only walkers so about half the trips take each ('any' would nearly always
+        // take a central lift: the sample hospital's stairs are at the two ends of its street).
+        return new ScenarioMover(this.world, moveRng, i % 2 === 0 ? 'no-lift' : 'no-stairs', 'floor-trips', rooms, opts.startTime);
+      }
+      return new TagMover(this.world, kind, category, moveRng, opts.startTime, { parked, rooms });
+    };
     const add = (kind: SimTagKind, i: number) => {
       const idRng = root.fork(`${kind}/${i}`);
       let id: string, label: string, category: string;
@@ -389,31 +460,49 @@ export class Simulation {
         id = `ble:C30A5E${scramble24(i, seedHash)}`;
         label = category === 'infant' ? `Infant ${pad(nextNumber('infant'), 2)}` : `Patient ${pad(nextNumber('patient'), 3)}`;
       }
-      const rng = root.fork(`radio/${id}`);
       const moveRng = root.fork(`move/${id}`);
-      const mover = new TagMover(this.world, kind, category, moveRng, opts.startTime);
-      const index = this.simTags.length;
-      this.simTags.push({
-        reg: { id, kind, label, category },
-        index,
-        kind,
-        ble: kind !== 'consumable',
-        mover,
-        rng,
-        txOffsetDb: TX_OFFSET_DB[kind] + rng.uniform(-1, 1),
-        nextAdvT: opts.startTime + rng.uniform(0, this.advIntervalMs),
-        advCount: rng.int(BATTERY_EVERY),
-        batteryStart: rng.chance(0.08) ? rng.uniform(8, 25) : rng.uniform(40, 100),
-        cacheFloor: '',
-        cacheX: Number.NaN,
-        cacheY: Number.NaN,
-        cacheGw: [],
-        cacheMean: [],
-      });
+      this.addTag({ id, kind, label, category }, makeMover(kind, category, i, moveRng), opts, root);
     };
     for (let i = 0; i < nEq; i++) add('equipment', i);
     for (let i = 0; i < nCons; i++) add('consumable', i);
     for (let i = 0; i < nPat; i++) add('patient', i);
+  }
+
+  /** Reference tags come after every other tag, so adding them changes none of the others' streams. */
+  private createReferenceTags(opts: SimulationOptions, root: Rng): void {
+    const places = placeReferenceTags(this.world, this.scenario.referenceTags, root.fork('reference-tags'));
+    const seedHash = hash32(`rtls-sim/${opts.seed}/reference`);
+    places.forEach((place, i) => {
+      const id = `ble:${REFERENCE_PREFIX}${scramble24(i, seedHash)}`;
+      const [x, y] = place.pt;
+      const room = place.room;
+      this.addTag({ id, kind: 'equipment', label: `Reference tag ${i + 1}`, category: 'reference-tag' }, new FixedMover(room.floor, x, y, room.id), opts, root);
+      this.refTags.push({ tag: id, floor: room.floor, x, y, room: room.id });
+    });
+  }
+
+  private addTag(reg: TagRegistration & { kind: SimTagKind }, mover: Mover, opts: SimulationOptions, root: Rng): void {
+    const kind = reg.kind;
+    const rng = root.fork(`radio/${reg.id}`);
+    const tag: SimTag = {
+      reg,
+      index: this.simTags.length,
+      kind,
+      ble: kind !== 'consumable',
+      mover,
+      rng,
+      txOffsetDb: TX_OFFSET_DB[kind] + rng.uniform(-1, 1),
+      nextAdvT: opts.startTime + rng.uniform(0, this.advIntervalMs),
+      advCount: rng.int(BATTERY_EVERY),
+      batteryStart: rng.chance(0.08) ? rng.uniform(8, 25) : rng.uniform(40, 100),
+      cacheFloor: '',
+      cacheX: Number.NaN,
+      cacheY: Number.NaN,
+      cacheGw: [],
+      cacheMean: [],
+    };
+    this.simTags.push(tag);
+    this.tagById.set(reg.id, tag);
   }
 }
 
