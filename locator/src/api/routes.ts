@@ -4,12 +4,15 @@
  */
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Site } from '@rtls/floorplans';
+import { pointInPolygon, type Site } from '@rtls/floorplans';
 import {
-  ErrorBodySchema, FixSchema, FloorListResponseSchema, FloorSchema, GatewayListResponseSchema, HealthSchema, RtlsError,
-  TagIdSchema, TagInfoSchema, TagListQuerySchema, TagListResponseSchema, normaliseTagId,
-  type Clock, type Floor, type FloorSummary, type Health,
+  CalibrationResponseSchema, ErrorBodySchema, FixSchema, FloorListResponseSchema, FloorSchema, GatewayCalibrationSchema,
+  GatewayListResponseSchema, GatewayOffsetBodySchema, HealthSchema, PathLossInfoSchema, PathLossSchema,
+  ReferenceTagBodySchema, ReferenceTagSchema, RtlsError, TagIdSchema, TagInfoSchema, TagListQuerySchema,
+  TagListResponseSchema, normaliseTagId, tagTech,
+  type CalibrationResponse, type Clock, type Floor, type FloorSummary, type GatewayCalibration, type Health,
 } from '@rtls/protocol';
+import type { Registry } from '../registry/sqlite-registry.ts';
 import type { LiveState } from '../state/live-state.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 
@@ -24,10 +27,19 @@ export interface RouteDeps {
   clock: Clock;
   version: string;
   startedAt: number;
+  /** Calibration store; without it the /api/calibration routes are not served. */
+  registry?: CalibrationRegistry;
 }
+
+/** The registry methods the calibration routes use. */
+export type CalibrationRegistry = Pick<Registry,
+  'listGateways' | 'listReferenceTags' | 'putReferenceTag' | 'deleteReferenceTag' | 'listGatewayCalibration' |
+  'setGatewayOffset' | 'clearGatewayOffset' | 'listTagModelCalibration' | 'pathLoss' | 'setPathLoss'>;
 
 const TagParamsSchema = z.object({ id: z.string().min(1).max(200) });
 const FloorParamsSchema = z.object({ id: z.string().min(1).max(200) });
+const ReferenceTagParamsSchema = z.object({ tag: z.string().min(1).max(200) });
+const GatewayParamsSchema = z.object({ id: z.string().min(1).max(200) });
 
 export const TrailQuerySchema = z.strictObject({
   /** Epoch ms; default: `to` minus one hour. */
@@ -107,5 +119,108 @@ export function apiRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
     app.get('/api/gateways', {
       schema: { tags: ['gateways'], summary: 'Gateways with their last status', response: { 200: GatewayListResponseSchema } },
     }, async () => ({ gateways: state.gateways() }));
+
+    if (deps.registry) await app.register(calibrationRoutes(site, deps.registry));
+  };
+}
+
+/**
+ * Calibration (issue #3 item 2): what the locator applies, and the surveyed inputs it learns from. The write routes
+ * change positioning for every tag; they become admin-only when authentication arrives (issue #6).
+ */
+function calibrationRoutes(site: Site, registry: CalibrationRegistry): FastifyPluginAsyncZod {
+  const gatewayCalibration = (): GatewayCalibration[] => {
+    const rows = new Map(registry.listGatewayCalibration().map((r) => [r.gateway, r]));
+    const out: GatewayCalibration[] = [];
+    for (const g of registry.listGateways()) {
+      if (g.tech !== 'ble') continue;
+      const r = rows.get(g.id);
+      rows.delete(g.id);
+      out.push(r
+        ? { id: g.id, offsetDb: r.offsetDb, samples: r.samples, updatedAt: r.updatedAt, source: r.source }
+        : { id: g.id, offsetDb: 0, samples: 0, updatedAt: null, source: 'none' });
+    }
+    // Rows of gateways no longer registered stay visible, so nothing applied is hidden.
+    for (const r of rows.values()) out.push({ id: r.gateway, offsetDb: r.offsetDb, samples: r.samples, updatedAt: r.updatedAt, source: r.source });
+    return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  };
+
+  const gatewayIdParam = (raw: string) => {
+    if (!registry.listGateways().some((g) => g.id === raw)) throw new RtlsError('RTLS_ERR_GATEWAY_NOT_FOUND', `Gateway not found: ${raw.slice(0, 64)}`);
+    return raw;
+  };
+
+  return async (app) => {
+    app.get('/api/calibration', {
+      schema: {
+        tags: ['calibration'], summary: 'Path-loss parameters, gateway and tag-model offsets in effect, reference tags',
+        response: { 200: CalibrationResponseSchema },
+      },
+    }, async () => ({
+      pathLoss: registry.pathLoss(),
+      gateways: gatewayCalibration(),
+      tagModels: registry.listTagModelCalibration(),
+      referenceTags: registry.listReferenceTags(),
+    }) satisfies CalibrationResponse);
+
+    app.put('/api/calibration/reference-tags/:tag', {
+      schema: {
+        tags: ['calibration'], summary: 'Place a reference tag at a surveyed position (inside the floor outline)',
+        params: ReferenceTagParamsSchema, body: ReferenceTagBodySchema, response: { 200: ReferenceTagSchema, ...errors },
+      },
+    }, async (req) => {
+      const tag = tagIdParam(req.params.tag);
+      // Reference tags teach BLE receive offsets; an RFID read carries no path-loss information.
+      if (tagTech(tag) === 'epc') throw new RtlsError('RTLS_ERR_VALIDATION', undefined, ['tag: a reference tag must be a BLE tag']);
+      const { floor, x, y, note } = req.body;
+      const f = site.floors.find((fl) => fl.summary.id === floor);
+      if (!f) throw new RtlsError('RTLS_ERR_VALIDATION', undefined, [`floor: no floor ${JSON.stringify(floor)} in the site`]);
+      if (!pointInPolygon([x, y], f.outline.geometry.coordinates)) {
+        throw new RtlsError('RTLS_ERR_VALIDATION', undefined, [`x: point (${x}, ${y}) is outside the outline of floor ${floor}`]);
+      }
+      return registry.putReferenceTag(tag, { floor, x, y, note: note ?? null });
+    });
+
+    app.delete('/api/calibration/reference-tags/:tag', {
+      schema: {
+        tags: ['calibration'], summary: 'Stop using a tag as a reference tag', params: ReferenceTagParamsSchema,
+        response: { 204: z.null(), ...errors },
+      },
+    }, async (req, reply) => {
+      const tag = tagIdParam(req.params.tag);
+      if (!registry.deleteReferenceTag(tag)) throw new RtlsError('RTLS_ERR_TAG_NOT_FOUND', `Not a reference tag: ${tag}`);
+      return reply.code(204).send(null);
+    });
+
+    app.put('/api/calibration/gateways/:id', {
+      schema: {
+        tags: ['calibration'], summary: "Override a BLE gateway's receive offset (learned values never replace it)",
+        params: GatewayParamsSchema, body: GatewayOffsetBodySchema, response: { 200: GatewayCalibrationSchema, ...errors },
+      },
+    }, async (req) => {
+      const r = registry.setGatewayOffset(gatewayIdParam(req.params.id), req.body.offsetDb);
+      return { id: r.gateway, offsetDb: r.offsetDb, samples: r.samples, updatedAt: r.updatedAt, source: r.source } satisfies GatewayCalibration;
+    });
+
+    app.delete('/api/calibration/gateways/:id', {
+      schema: {
+        tags: ['calibration'], summary: "Drop a gateway's offset (manual or learned); learning fills it again",
+        params: GatewayParamsSchema, response: { 204: z.null(), ...errors },
+      },
+    }, async (req, reply) => {
+      registry.clearGatewayOffset(gatewayIdParam(req.params.id));
+      return reply.code(204).send(null);
+    });
+
+    app.put('/api/calibration/path-loss', {
+      schema: {
+        tags: ['calibration'], summary: "Set the site's path-loss parameters",
+        body: PathLossSchema, response: { 200: PathLossInfoSchema, 400: ErrorBodySchema },
+      },
+    }, async (req) => registry.setPathLoss(req.body));
+
+    app.delete('/api/calibration/path-loss', {
+      schema: { tags: ['calibration'], summary: 'Go back to the default path-loss parameters', response: { 200: PathLossInfoSchema } },
+    }, async () => registry.setPathLoss(null));
   };
 }

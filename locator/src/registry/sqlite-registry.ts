@@ -1,5 +1,5 @@
 /**
- * The registry (DESIGN.md §6): gateways and tags in SQLite (better-sqlite3), RTLS_DATA_DIR/registry.db.
+ * The registry (DESIGN.md §6): gateways, tags and calibration in SQLite (better-sqlite3), RTLS_DATA_DIR/registry.db.
  * WAL + busy_timeout so the admin CLI (another process) can rotate credentials while the service runs; password
  * hashes are read fresh on every authentication, so a rotation takes effect at once. Passwords are never logged
  * and never stored in clear: only scrypt hashes (protocol/node secrets).
@@ -15,7 +15,9 @@ import {
 } from '@rtls/protocol';
 import { generateSecret, hashSecret, verifySecret } from '@rtls/protocol/node';
 import type { GatewayRecord } from '../contracts.ts';
-import { CachedRegistryView } from './registry-view.ts';
+import type { PathLoss } from '../positioning/locate-ble.ts';
+import { DEFAULT_PIPELINE_OPTIONS } from '../pipeline.ts';
+import { CachedRegistryView, type ReferencePosition } from './registry-view.ts';
 
 export const REGISTRY_DB_FILE = 'registry.db';
 
@@ -34,6 +36,47 @@ export interface SyncResult {
   notInSite: string[];
 }
 
+/** A reference tag: a tag fixed at a surveyed position, whose links teach the gateway offsets (issue #3 item 2). */
+export interface ReferenceTagRecord extends ReferencePosition {
+  tag: string;
+  note: string | null;
+  updatedAt: number;
+}
+
+export type GatewayCalibrationSource = 'reference-tags' | 'manual';
+
+export interface GatewayCalibrationRecord {
+  gateway: string;
+  /** Receive offset, dB: the gateway reports this much more than the model predicts (subtract it). */
+  offsetDb: number;
+  samples: number;
+  updatedAt: number;
+  source: GatewayCalibrationSource;
+}
+
+export interface TagModelCalibrationRecord {
+  /** Tag model key: the registry category (e.g. 'infusion-pump'), else the tag kind. */
+  model: string;
+  /** Transmit offset, dB: tags of this model are heard this much stronger than their A says (add it to A). */
+  offsetDb: number;
+  samples: number;
+  updatedAt: number;
+}
+
+export interface PathLossRecord extends PathLoss {
+  /** 'site': stored for this site; 'default': the configured defaults (nothing stored). */
+  source: 'site' | 'default';
+  updatedAt: number | null;
+}
+
+/** What the calibration learner publishes; `updatedAt` comes from the data. */
+export interface LearnedCalibration {
+  gateways: readonly { id: string; offsetDb: number; samples: number; updatedAt: number }[];
+  tagModels: readonly { model: string; offsetDb: number; samples: number; updatedAt: number }[];
+  /** The learner's snapshot (CalibrationLearner.snapshot()), stored so learning resumes after a restart. */
+  snapshot?: unknown;
+}
+
 export interface Registry {
   readonly path: string;
   /** Upsert gateways from the floor plan's gateway features; existing password hashes are kept. */
@@ -47,6 +90,25 @@ export interface Registry {
   listTags(): TagSummary[];
   /** Cached lookups for the pipeline and live state; same object for the registry's lifetime. */
   view(): CachedRegistryView;
+  // ── calibration (issue #3 item 2) ──
+  listReferenceTags(): ReferenceTagRecord[];
+  /** Upsert; the caller validated the position against the site. */
+  putReferenceTag(tag: string, pos: ReferencePosition & { note?: string | null }): ReferenceTagRecord;
+  /** False when the tag was not a reference tag. */
+  deleteReferenceTag(tag: string): boolean;
+  listGatewayCalibration(): GatewayCalibrationRecord[];
+  /** Manual override; learned values never replace it. Unknown gateway → RTLS_ERR_GATEWAY_NOT_FOUND, not BLE → RTLS_ERR_VALIDATION. */
+  setGatewayOffset(gatewayId: string, offsetDb: number): GatewayCalibrationRecord;
+  /** Drops the gateway's calibration row (manual or learned); the learner's next publish fills it again. */
+  clearGatewayOffset(gatewayId: string): boolean;
+  listTagModelCalibration(): TagModelCalibrationRecord[];
+  /** Writes learned offsets (skipping gateways with a manual override) and the learner snapshot, in one transaction. */
+  recordLearnedCalibration(learned: LearnedCalibration): { gateways: number; tagModels: number };
+  /** The stored learner snapshot (parsed JSON), or undefined. Validate it with CalibrationLearner.load. */
+  learnerSnapshot(): unknown;
+  pathLoss(): PathLossRecord;
+  /** Stores the site's path-loss parameters; null goes back to the defaults. */
+  setPathLoss(p: PathLoss | null): PathLossRecord;
   /** Reloads the view when another process (the CLI) changed the database; cheap, call it on a timer. */
   refreshIfChanged(): boolean;
   close(): void;
@@ -54,6 +116,8 @@ export interface Registry {
 
 export interface RegistryOptions {
   clock?: Clock;
+  /** Path-loss parameters when the site has none stored (the service passes config.pipeline.pathLoss). */
+  defaultPathLoss?: PathLoss;
 }
 
 const SCHEMA = `
@@ -82,6 +146,62 @@ CREATE TABLE IF NOT EXISTS tags (
 );
 `;
 
+/**
+ * Calibration tables (issue #3 item 2). Migration in the schema's style: new tables only, created when missing, so
+ * a registry.db from before calibration gains them at its next open and keeps its data. No foreign keys to gateways:
+ * a gateway that leaves the site keeps its row, like its credentials.
+ */
+const CALIBRATION_SCHEMA = `
+CREATE TABLE IF NOT EXISTS reference_tags (
+  tag        TEXT PRIMARY KEY,     -- normalised tag id
+  floor      TEXT NOT NULL,
+  x          REAL NOT NULL,        -- metres, floor-local frame
+  y          REAL NOT NULL,
+  note       TEXT,
+  updated_at INTEGER NOT NULL      -- epoch ms
+);
+CREATE TABLE IF NOT EXISTS gateway_calibration (
+  gateway    TEXT PRIMARY KEY,
+  offset_db  REAL NOT NULL,        -- receive offset, dB (subtract from the gateway's RSSI)
+  samples    INTEGER NOT NULL,
+  source     TEXT NOT NULL CHECK (source IN ('reference-tags', 'manual')),
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tag_model_calibration (
+  model      TEXT PRIMARY KEY,     -- tag category, else kind
+  offset_db  REAL NOT NULL,        -- transmit offset, dB (add to the RSSI at 1 m)
+  samples    INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS site_path_loss (
+  id             INTEGER PRIMARY KEY CHECK (id = 1),  -- one site per registry
+  rssi_at_1m_dbm REAL NOT NULL,
+  exponent       REAL NOT NULL,
+  updated_at     INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS calibration_learner (
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  snapshot   TEXT NOT NULL,        -- JSON, CalibrationLearner.snapshot()
+  updated_at INTEGER NOT NULL
+);
+`;
+
+interface ReferenceTagRow { tag: string; floor: string; x: number; y: number; note: string | null; updated_at: number }
+interface GatewayCalibrationRow { gateway: string; offset_db: number; samples: number; source: string; updated_at: number }
+interface TagModelCalibrationRow { model: string; offset_db: number; samples: number; updated_at: number }
+interface PathLossRow { rssi_at_1m_dbm: number; exponent: number; updated_at: number }
+
+const toReferenceTag = (r: ReferenceTagRow): ReferenceTagRecord => ({
+  tag: r.tag, floor: r.floor, x: r.x, y: r.y, note: r.note, updatedAt: r.updated_at,
+});
+const toGatewayCalibration = (r: GatewayCalibrationRow): GatewayCalibrationRecord => ({
+  gateway: r.gateway, offsetDb: r.offset_db, samples: r.samples, updatedAt: r.updated_at,
+  source: r.source as GatewayCalibrationSource,
+});
+const toTagModelCalibration = (r: TagModelCalibrationRow): TagModelCalibrationRecord => ({
+  model: r.model, offsetDb: r.offset_db, samples: r.samples, updatedAt: r.updated_at,
+});
+
 interface GatewayRow {
   id: string; tech: string; format: string; floor: string; x: number; y: number; mount_height_m: number;
   room: string | null; door: string | null; antennas: number | null; topic: string; password_hash: string | null;
@@ -104,6 +224,7 @@ const toSummary = (r: TagRow): TagSummary => ({
 
 export function openRegistry(dataDir: string, opts: RegistryOptions = {}): Registry {
   const clock = opts.clock ?? systemClock;
+  const defaultPathLoss: PathLoss = { ...(opts.defaultPathLoss ?? DEFAULT_PIPELINE_OPTIONS.pathLoss) };
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, REGISTRY_DB_FILE);
   const db = new Database(file);
@@ -111,6 +232,7 @@ export function openRegistry(dataDir: string, opts: RegistryOptions = {}): Regis
   // The CLI and the service write the same file; wait for the other's transaction instead of failing (ms).
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
+  db.exec(CALIBRATION_SCHEMA);
 
   const q = {
     allGateways: db.prepare<[], GatewayRow>('SELECT * FROM gateways ORDER BY id'),
@@ -127,13 +249,59 @@ export function openRegistry(dataDir: string, opts: RegistryOptions = {}): Regis
     upsertTag: db.prepare(`
       INSERT INTO tags (id, kind, label, category, created_at) VALUES (@id, @kind, @label, @category, @now)
       ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, label = excluded.label, category = excluded.category`),
+    gatewayTech: db.prepare<[string], { tech: string }>('SELECT tech FROM gateways WHERE id = ?'),
+    allReferenceTags: db.prepare<[], ReferenceTagRow>('SELECT * FROM reference_tags ORDER BY tag'),
+    referenceTag: db.prepare<[string], ReferenceTagRow>('SELECT * FROM reference_tags WHERE tag = ?'),
+    upsertReferenceTag: db.prepare(`
+      INSERT INTO reference_tags (tag, floor, x, y, note, updated_at) VALUES (@tag, @floor, @x, @y, @note, @now)
+      ON CONFLICT(tag) DO UPDATE SET floor = excluded.floor, x = excluded.x, y = excluded.y, note = excluded.note,
+        updated_at = excluded.updated_at`),
+    deleteReferenceTag: db.prepare<[string]>('DELETE FROM reference_tags WHERE tag = ?'),
+    allGatewayCalibration: db.prepare<[], GatewayCalibrationRow>('SELECT * FROM gateway_calibration ORDER BY gateway'),
+    gatewayCalibration: db.prepare<[string], GatewayCalibrationRow>('SELECT * FROM gateway_calibration WHERE gateway = ?'),
+    setManualOffset: db.prepare(`
+      INSERT INTO gateway_calibration (gateway, offset_db, samples, source, updated_at) VALUES (@gateway, @offsetDb, 0, 'manual', @now)
+      ON CONFLICT(gateway) DO UPDATE SET offset_db = excluded.offset_db, samples = 0, source = 'manual', updated_at = excluded.updated_at`),
+    // A manual override is never replaced by a learned value (WHERE on the conflict branch).
+    upsertLearnedOffset: db.prepare(`
+      INSERT INTO gateway_calibration (gateway, offset_db, samples, source, updated_at)
+      VALUES (@gateway, @offsetDb, @samples, 'reference-tags', @updatedAt)
+      ON CONFLICT(gateway) DO UPDATE SET offset_db = excluded.offset_db, samples = excluded.samples,
+        updated_at = excluded.updated_at WHERE gateway_calibration.source <> 'manual'`),
+    deleteGatewayCalibration: db.prepare<[string]>('DELETE FROM gateway_calibration WHERE gateway = ?'),
+    allTagModelCalibration: db.prepare<[], TagModelCalibrationRow>('SELECT * FROM tag_model_calibration ORDER BY model'),
+    upsertTagModel: db.prepare(`
+      INSERT INTO tag_model_calibration (model, offset_db, samples, updated_at) VALUES (@model, @offsetDb, @samples, @updatedAt)
+      ON CONFLICT(model) DO UPDATE SET offset_db = excluded.offset_db, samples = excluded.samples, updated_at = excluded.updated_at`),
+    pathLoss: db.prepare<[], PathLossRow>('SELECT rssi_at_1m_dbm, exponent, updated_at FROM site_path_loss WHERE id = 1'),
+    setPathLoss: db.prepare(`
+      INSERT INTO site_path_loss (id, rssi_at_1m_dbm, exponent, updated_at) VALUES (1, @rssiAt1mDbm, @exponent, @now)
+      ON CONFLICT(id) DO UPDATE SET rssi_at_1m_dbm = excluded.rssi_at_1m_dbm, exponent = excluded.exponent, updated_at = excluded.updated_at`),
+    clearPathLoss: db.prepare('DELETE FROM site_path_loss WHERE id = 1'),
+    learnerSnapshot: db.prepare<[], { snapshot: string }>('SELECT snapshot FROM calibration_learner WHERE id = 1'),
+    setLearnerSnapshot: db.prepare<[string, number]>(`
+      INSERT INTO calibration_learner (id, snapshot, updated_at) VALUES (1, ?, ?)
+      ON CONFLICT(id) DO UPDATE SET snapshot = excluded.snapshot, updated_at = excluded.updated_at`),
   };
 
-  const view = new CachedRegistryView();
+  const readPathLoss = (): PathLossRecord => {
+    const row = q.pathLoss.get();
+    return row
+      ? { rssiAt1mDbm: row.rssi_at_1m_dbm, exponent: row.exponent, source: 'site', updatedAt: row.updated_at }
+      : { ...defaultPathLoss, source: 'default', updatedAt: null };
+  };
+
+  const view = new CachedRegistryView(defaultPathLoss);
   let dataVersion = -1;
   const currentDataVersion = () => db.pragma('data_version', { simple: true }) as number;
   const reload = () => {
-    view.replace(q.allGateways.all().map(toRecord), q.allTags.all().map(toSummary));
+    const pl = readPathLoss();
+    view.replace(q.allGateways.all().map(toRecord), q.allTags.all().map(toSummary), {
+      gatewayOffsets: new Map(q.allGatewayCalibration.all().map((r) => [r.gateway, r.offset_db])),
+      tagModelOffsets: new Map(q.allTagModelCalibration.all().map((r) => [r.model, r.offset_db])),
+      referenceTags: new Map(q.allReferenceTags.all().map((r) => [r.tag, { floor: r.floor, x: r.x, y: r.y }])),
+      pathLoss: { rssiAt1mDbm: pl.rssiAt1mDbm, exponent: pl.exponent },
+    });
     dataVersion = currentDataVersion();
   };
   reload();
@@ -165,6 +333,28 @@ export function openRegistry(dataDir: string, opts: RegistryOptions = {}): Regis
     for (const r of regs) q.upsertTag.run({ id: r.id, kind: r.kind, label: r.label, category: r.category ?? null, now });
   });
 
+  const learnedTx = db.transaction((l: LearnedCalibration) => {
+    let gateways = 0;
+    let tagModels = 0;
+    for (const g of l.gateways) {
+      if (!Number.isFinite(g.offsetDb)) continue;
+      gateways += q.upsertLearnedOffset.run({ gateway: g.id, offsetDb: g.offsetDb, samples: g.samples, updatedAt: g.updatedAt }).changes;
+    }
+    for (const m of l.tagModels) {
+      if (!Number.isFinite(m.offsetDb)) continue;
+      tagModels += q.upsertTagModel.run({ model: m.model, offsetDb: m.offsetDb, samples: m.samples, updatedAt: m.updatedAt }).changes;
+    }
+    if (l.snapshot !== undefined) q.setLearnerSnapshot.run(JSON.stringify(l.snapshot), clock());
+    return { gateways, tagModels };
+  });
+
+  const requireBleGateway = (gatewayId: string) => {
+    const row = q.gatewayTech.get(gatewayId);
+    if (!row) throw new RtlsError('RTLS_ERR_GATEWAY_NOT_FOUND', `Gateway not found: ${gatewayId}`);
+    // Only BLE RSSI goes through the path-loss model; an RFID reader's offset would change nothing.
+    if (row.tech !== 'ble') throw new RtlsError('RTLS_ERR_VALIDATION', undefined, [`id: ${gatewayId} is a ${row.tech} gateway; offsets apply to BLE gateways only`]);
+  };
+
   return {
     path: file,
     syncGatewaysFromSite(site) {
@@ -190,6 +380,57 @@ export function openRegistry(dataDir: string, opts: RegistryOptions = {}): Regis
     upsertTags(regs) {
       tagsTx(regs);
       reload();
+    },
+    listReferenceTags: () => q.allReferenceTags.all().map(toReferenceTag),
+    putReferenceTag(tag, pos) {
+      q.upsertReferenceTag.run({ tag, floor: pos.floor, x: pos.x, y: pos.y, note: pos.note ?? null, now: clock() });
+      reload();
+      return toReferenceTag(q.referenceTag.get(tag)!);
+    },
+    deleteReferenceTag(tag) {
+      const removed = q.deleteReferenceTag.run(tag).changes > 0;
+      if (removed) reload();
+      return removed;
+    },
+    listGatewayCalibration: () => q.allGatewayCalibration.all().map(toGatewayCalibration),
+    setGatewayOffset(gatewayId, offsetDb) {
+      if (!Number.isFinite(offsetDb)) throw new RtlsError('RTLS_ERR_VALIDATION', undefined, ['offsetDb: must be a finite number']);
+      requireBleGateway(gatewayId);
+      q.setManualOffset.run({ gateway: gatewayId, offsetDb, now: clock() });
+      reload();
+      return toGatewayCalibration(q.gatewayCalibration.get(gatewayId)!);
+    },
+    clearGatewayOffset(gatewayId) {
+      const removed = q.deleteGatewayCalibration.run(gatewayId).changes > 0;
+      if (removed) reload();
+      return removed;
+    },
+    listTagModelCalibration: () => q.allTagModelCalibration.all().map(toTagModelCalibration),
+    recordLearnedCalibration(learned) {
+      const r = learnedTx(learned);
+      reload();
+      return r;
+    },
+    learnerSnapshot() {
+      const row = q.learnerSnapshot.get();
+      if (!row) return undefined;
+      try {
+        return JSON.parse(row.snapshot) as unknown;
+      } catch {
+        return undefined;
+      }
+    },
+    pathLoss: readPathLoss,
+    setPathLoss(p) {
+      if (p === null) q.clearPathLoss.run();
+      else {
+        if (!Number.isFinite(p.rssiAt1mDbm) || !(p.exponent > 0)) {
+          throw new RtlsError('RTLS_ERR_VALIDATION', undefined, ['pathLoss: rssiAt1mDbm must be finite and exponent positive']);
+        }
+        q.setPathLoss.run({ rssiAt1mDbm: p.rssiAt1mDbm, exponent: p.exponent, now: clock() });
+      }
+      reload();
+      return readPathLoss();
     },
     listGateways: () => q.allGateways.all().map(toRegistered),
     listTags: () => q.allTags.all().map(toSummary),

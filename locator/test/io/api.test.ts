@@ -4,11 +4,15 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Site } from '@rtls/floorplans';
 import { fixtureSite } from './fixture-site.ts';
+import Fastify from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import {
-  ErrorBodySchema, FloorListResponseSchema, FloorSchema, GatewayListResponseSchema, HealthSchema, TagInfoSchema,
-  TagListResponseSchema,
+  CalibrationResponseSchema, ErrorBodySchema, FloorListResponseSchema, FloorSchema, GatewayCalibrationSchema,
+  GatewayListResponseSchema, HealthSchema, PathLossInfoSchema, ReferenceTagSchema, TagInfoSchema, TagListResponseSchema,
 } from '@rtls/protocol';
 import { buildApi } from '../../src/api/build-api.ts';
+import { apiErrorHandler } from '../../src/api/error-handler.ts';
+import { apiRoutes } from '../../src/api/routes.ts';
 import { loadLocatorConfig } from '../../src/config.ts';
 import { openRegistry, type Registry } from '../../src/registry/sqlite-registry.ts';
 import { createLiveState } from '../../src/state/live-state.ts';
@@ -226,5 +230,101 @@ describe('REST API', () => {
     expectError(bad, 400, 'RTLS_ERR_VALIDATION');
     const boom = expectError(await app.inject('/api/test-boom'), 500, 'RTLS_ERR_INTERNAL');
     expect(JSON.stringify(boom)).not.toContain('internal detail');
+  });
+});
+
+describe('REST API: calibration (issue #3 item 2)', () => {
+  // The routes with a registry, behind the same compilers and error handler as buildApi.
+  let cal: FastifyInstance;
+  const REF = bleTag(0xaabbccddee10);
+
+  beforeAll(async () => {
+    cal = Fastify({ logger: false });
+    cal.setValidatorCompiler(validatorCompiler);
+    cal.setSerializerCompiler(serializerCompiler);
+    cal.setErrorHandler(apiErrorHandler);
+    cal.register(apiRoutes({
+      site, state: createLiveState(registry.view()), store, stats: () => fakeHealthParts(true), clock: () => T0 + 5000,
+      version: 'test', startedAt: T0, registry,
+    }));
+    await cal.ready();
+  });
+
+  afterAll(async () => {
+    await cal?.close();
+  });
+
+  const bleGatewayIds = () => registry.listGateways().filter((g) => g.tech === 'ble').map((g) => g.id);
+
+  it('GET /api/calibration: default path loss and every BLE gateway uncalibrated', async () => {
+    const body = CalibrationResponseSchema.parse((await cal.inject('/api/calibration')).json());
+    expect(body.pathLoss).toEqual({ rssiAt1mDbm: -59, exponent: 2.2, source: 'default', updatedAt: null });
+    expect(body.gateways.map((g) => g.id)).toEqual(bleGatewayIds());
+    expect(body.gateways.every((g) => g.source === 'none' && g.offsetDb === 0 && g.samples === 0)).toBe(true);
+    expect(body.referenceTags).toEqual([]);
+  });
+
+  it('reference tags: PUT validates against the site, GET shows them, DELETE removes them', async () => {
+    const loose = `ble:${REF.slice(4).toLowerCase()}`;
+    const put = await cal.inject({ method: 'PUT', url: `/api/calibration/reference-tags/${encodeURIComponent(loose)}`, payload: { floor: 'L1', x: 12, y: 4, note: 'ward' } });
+    expect(put.statusCode).toBe(200);
+    expect(ReferenceTagSchema.parse(put.json())).toMatchObject({ tag: REF, floor: 'L1', x: 12, y: 4, note: 'ward' });
+    expect(registry.view().referenceTag(REF)).toEqual({ floor: 'L1', x: 12, y: 4 });
+
+    const url = `/api/calibration/reference-tags/${encodeURIComponent(REF)}`;
+    const floor = expectError(await cal.inject({ method: 'PUT', url, payload: { floor: 'L9', x: 1, y: 1 } }), 400, 'RTLS_ERR_VALIDATION');
+    expect(floor.details![0]).toMatch(/^floor:/);
+    const outside = expectError(await cal.inject({ method: 'PUT', url, payload: { floor: 'L1', x: 41, y: 1 } }), 400, 'RTLS_ERR_VALIDATION');
+    expect(outside.details![0]).toContain('outside');
+    expectError(await cal.inject({ method: 'PUT', url, payload: { floor: 'L1', x: 1 } }), 400, 'RTLS_ERR_VALIDATION');
+    expectError(await cal.inject({ method: 'PUT', url: '/api/calibration/reference-tags/not-a-tag', payload: { floor: 'L1', x: 1, y: 1 } }), 400, 'RTLS_ERR_BAD_TAG_ID');
+    expectError(await cal.inject({ method: 'PUT', url: '/api/calibration/reference-tags/epc:3034257BF7194E4000000001', payload: { floor: 'L1', x: 1, y: 1 } }), 400, 'RTLS_ERR_VALIDATION');
+    // Refused writes left the stored position alone.
+    const listed = CalibrationResponseSchema.parse((await cal.inject('/api/calibration')).json()).referenceTags;
+    expect(listed).toEqual([expect.objectContaining({ tag: REF, floor: 'L1', x: 12, y: 4 })]);
+
+    expect((await cal.inject({ method: 'DELETE', url })).statusCode).toBe(204);
+    expect(registry.view().referenceTag(REF)).toBeUndefined();
+    expectError(await cal.inject({ method: 'DELETE', url }), 404, 'RTLS_ERR_TAG_NOT_FOUND');
+  });
+
+  it('gateway offsets: PUT sets a bounded manual override that learning cannot replace; DELETE drops it', async () => {
+    const id = bleGatewayIds()[0]!;
+    const url = `/api/calibration/gateways/${id}`;
+    const put = await cal.inject({ method: 'PUT', url, payload: { offsetDb: -4.5 } });
+    expect(put.statusCode).toBe(200);
+    expect(GatewayCalibrationSchema.parse(put.json())).toMatchObject({ id, offsetDb: -4.5, source: 'manual' });
+    expect(registry.view().gatewayOffsetDb(id)).toBe(-4.5);
+    registry.recordLearnedCalibration({ gateways: [{ id, offsetDb: 1, samples: 80, updatedAt: T0 }], tagModels: [] });
+    const row = CalibrationResponseSchema.parse((await cal.inject('/api/calibration')).json()).gateways.find((g) => g.id === id);
+    expect(row).toMatchObject({ offsetDb: -4.5, source: 'manual' });
+
+    expectError(await cal.inject({ method: 'PUT', url, payload: { offsetDb: 25 } }), 400, 'RTLS_ERR_VALIDATION');
+    expectError(await cal.inject({ method: 'PUT', url, payload: { offsetDb: '3' } }), 400, 'RTLS_ERR_VALIDATION');
+    expectError(await cal.inject({ method: 'PUT', url: '/api/calibration/gateways/no-such-gw', payload: { offsetDb: 1 } }), 404, 'RTLS_ERR_GATEWAY_NOT_FOUND');
+    const portal = registry.listGateways().find((g) => g.tech !== 'ble')!.id;
+    expectError(await cal.inject({ method: 'PUT', url: `/api/calibration/gateways/${portal}`, payload: { offsetDb: 1 } }), 400, 'RTLS_ERR_VALIDATION');
+
+    expect((await cal.inject({ method: 'DELETE', url })).statusCode).toBe(204);
+    expect(registry.view().gatewayOffsetDb(id)).toBe(0);
+    registry.recordLearnedCalibration({ gateways: [{ id, offsetDb: 1, samples: 80, updatedAt: T0 }], tagModels: [] });
+    const learned = CalibrationResponseSchema.parse((await cal.inject('/api/calibration')).json()).gateways.find((g) => g.id === id);
+    expect(learned).toEqual({ id, offsetDb: 1, samples: 80, updatedAt: T0, source: 'reference-tags' });
+  });
+
+  it('path loss: PUT stores the site parameters (bounded), DELETE goes back to the defaults', async () => {
+    const put = await cal.inject({ method: 'PUT', url: '/api/calibration/path-loss', payload: { rssiAt1mDbm: -62, exponent: 2.6 } });
+    expect(put.statusCode).toBe(200);
+    expect(PathLossInfoSchema.parse(put.json())).toMatchObject({ rssiAt1mDbm: -62, exponent: 2.6, source: 'site' });
+    expect(registry.view().pathLoss()).toEqual({ rssiAt1mDbm: -62, exponent: 2.6 });
+    expectError(await cal.inject({ method: 'PUT', url: '/api/calibration/path-loss', payload: { rssiAt1mDbm: -62, exponent: 9 } }), 400, 'RTLS_ERR_VALIDATION');
+    const del = await cal.inject({ method: 'DELETE', url: '/api/calibration/path-loss' });
+    expect(PathLossInfoSchema.parse(del.json())).toMatchObject({ rssiAt1mDbm: -59, exponent: 2.2, source: 'default' });
+  });
+
+  it('GET /api/calibration shows learned tag models', async () => {
+    registry.recordLearnedCalibration({ gateways: [], tagModels: [{ model: 'infant', offsetDb: -3.9, samples: 120, updatedAt: T0 }] });
+    const body = CalibrationResponseSchema.parse((await cal.inject('/api/calibration')).json());
+    expect(body.tagModels).toEqual([{ model: 'infant', offsetDb: -3.9, samples: 120, updatedAt: T0 }]);
   });
 });

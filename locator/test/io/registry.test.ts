@@ -138,3 +138,110 @@ describe('registry: tags and the cached view', () => {
     expect(a.refreshIfChanged()).toBe(false);
   });
 });
+
+describe('registry: calibration', () => {
+  const REF = bleTag(0xc0ffee);
+  const bleIds = () => siteGateways().filter((x) => x.g.properties.tech === 'ble').map((x) => x.g.properties.id);
+
+  it('starts with defaults: no offsets, no reference tags, the configured path loss', () => {
+    const reg = fresh();
+    reg.syncGatewaysFromSite(site);
+    const view = reg.view();
+    expect(view.gatewayOffsetDb(bleIds()[0]!)).toBe(0);
+    expect(view.tagModelOffsetDb('infant')).toBe(0);
+    expect(view.referenceTag(REF)).toBeUndefined();
+    expect(view.pathLoss()).toEqual({ rssiAt1mDbm: -59, exponent: 2.2 });
+    expect(reg.pathLoss()).toEqual({ rssiAt1mDbm: -59, exponent: 2.2, source: 'default', updatedAt: null });
+    const customDir = tmpDir();
+    dirs.push(customDir);
+    const custom = openRegistry(customDir, { defaultPathLoss: { rssiAt1mDbm: -62, exponent: 2.5 } });
+    open.push(custom);
+    expect(custom.view().pathLoss()).toEqual({ rssiAt1mDbm: -62, exponent: 2.5 });
+  });
+
+  it('reference tags, offsets, tag models and path loss persist across a reopen and reach the view', () => {
+    const dir = tmpDir();
+    const reg = fresh(dir);
+    reg.syncGatewaysFromSite(site);
+    const [a, b, c] = bleIds();
+    expect(reg.putReferenceTag(REF, { floor: 'L0', x: 12.5, y: 4, note: 'ward wall, 1.2 m' })).toMatchObject({ tag: REF, floor: 'L0', x: 12.5, y: 4, note: 'ward wall, 1.2 m' });
+    expect(reg.view().referenceTag(REF)).toEqual({ floor: 'L0', x: 12.5, y: 4 });
+    reg.setGatewayOffset(a!, -3.5);
+    const rec = reg.recordLearnedCalibration({
+      gateways: [{ id: b!, offsetDb: 2.25, samples: 140, updatedAt: 1_760_000_000_000 }, { id: a!, offsetDb: 9, samples: 99, updatedAt: 1_760_000_000_000 }],
+      tagModels: [{ model: 'infant', offsetDb: -4.1, samples: 300, updatedAt: 1_760_000_000_000 }],
+      snapshot: { version: 1, gateways: { [b!]: [[2.25, 1, 1_760_000_000_000]] }, tagModels: {} },
+    });
+    // The learned value for `a` is refused: its manual override stands.
+    expect(rec).toEqual({ gateways: 1, tagModels: 1 });
+    reg.setPathLoss({ rssiAt1mDbm: -61, exponent: 2.4 });
+    reg.close();
+
+    const again = fresh(dir);
+    const view = again.view();
+    expect(view.gatewayOffsetDb(a!)).toBe(-3.5);
+    expect(view.gatewayOffsetDb(b!)).toBe(2.25);
+    expect(view.gatewayOffsetDb(c!)).toBe(0);
+    expect(view.tagModelOffsetDb('infant')).toBe(-4.1);
+    expect(view.referenceTag(REF)).toEqual({ floor: 'L0', x: 12.5, y: 4 });
+    expect(view.pathLoss()).toEqual({ rssiAt1mDbm: -61, exponent: 2.4 });
+    expect(again.listGatewayCalibration()).toEqual([
+      { gateway: a, offsetDb: -3.5, samples: 0, updatedAt: expect.any(Number), source: 'manual' },
+      { gateway: b, offsetDb: 2.25, samples: 140, updatedAt: 1_760_000_000_000, source: 'reference-tags' },
+    ].sort((x, y) => (x.gateway! < y.gateway! ? -1 : 1)));
+    expect(again.learnerSnapshot()).toEqual({ version: 1, gateways: { [b!]: [[2.25, 1, 1_760_000_000_000]] }, tagModels: {} });
+
+    // Clearing the override lets learning fill the row again; clearing path loss goes back to the defaults.
+    expect(again.clearGatewayOffset(a!)).toBe(true);
+    expect(view.gatewayOffsetDb(a!)).toBe(0);
+    again.recordLearnedCalibration({ gateways: [{ id: a!, offsetDb: 1.5, samples: 50, updatedAt: 1_760_000_100_000 }], tagModels: [] });
+    expect(view.gatewayOffsetDb(a!)).toBe(1.5);
+    expect(again.setPathLoss(null)).toEqual({ rssiAt1mDbm: -59, exponent: 2.2, source: 'default', updatedAt: null });
+    expect(view.pathLoss()).toEqual({ rssiAt1mDbm: -59, exponent: 2.2 });
+    expect(again.deleteReferenceTag(REF)).toBe(true);
+    expect(again.deleteReferenceTag(REF)).toBe(false);
+    expect(view.referenceTag(REF)).toBeUndefined();
+  });
+
+  it('manual offsets: unknown gateway → RTLS_ERR_GATEWAY_NOT_FOUND, RFID gateway → RTLS_ERR_VALIDATION', () => {
+    const reg = fresh();
+    reg.syncGatewaysFromSite(site);
+    const code = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as RtlsError).code;
+      }
+      return null;
+    };
+    expect(code(() => reg.setGatewayOffset('no-such-gw', 1))).toBe('RTLS_ERR_GATEWAY_NOT_FOUND');
+    expect(code(() => reg.setGatewayOffset('gw-l0-portal', 1))).toBe('RTLS_ERR_VALIDATION');
+  });
+
+  it('calibration written by another connection reaches the view on refreshIfChanged', () => {
+    const dir = tmpDir();
+    const service = fresh(dir);
+    service.syncGatewaysFromSite(site);
+    const cli = fresh(dir);
+    const id = bleIds()[0]!;
+    cli.setGatewayOffset(id, 4);
+    cli.putReferenceTag(REF, { floor: 'L1', x: 3, y: 3 });
+    expect(service.view().gatewayOffsetDb(id)).toBe(0);
+    expect(service.refreshIfChanged()).toBe(true);
+    expect(service.view().gatewayOffsetDb(id)).toBe(4);
+    expect(service.view().referenceTag(REF)).toEqual({ floor: 'L1', x: 3, y: 3 });
+  });
+
+  it('a registry.db from before calibration gains the tables and keeps its data', () => {
+    const dir = tmpDir();
+    dirs.push(dir);
+    const old = new Database(path.join(dir, 'registry.db'));
+    old.exec(`CREATE TABLE tags (id TEXT PRIMARY KEY, kind TEXT NOT NULL, label TEXT NOT NULL, category TEXT, created_at INTEGER NOT NULL);
+      INSERT INTO tags VALUES ('${bleTag(7)}', 'equipment', 'Old pump', NULL, 1);`);
+    old.close();
+    const reg = fresh(dir);
+    expect(reg.listTags().map((t) => t.label)).toEqual(['Old pump']);
+    expect(reg.listReferenceTags()).toEqual([]);
+    expect(reg.pathLoss().source).toBe('default');
+  });
+});
