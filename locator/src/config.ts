@@ -56,10 +56,12 @@ export const LocatorEnvSchema = z.object({
   RTLS_HISTORY_RETENTION_HOURS: real(24, 0, 24 * 3650),
 
   // Pipeline (PipelineOptions; defaults equal DEFAULT_PIPELINE_OPTIONS in pipeline.ts, a test checks it).
-  /** Per-link RSSI window, ms. */
-  RTLS_WINDOW_MS: int(4000, 100, 600_000),
+  /** Per-link RSSI window while the tag moves, ms. */
+  RTLS_WINDOW_MS: int(2000, 100, 600_000),
   /** A gateway–tag link with no read for this long no longer counts, ms. */
   RTLS_LINK_STALE_MS: int(8000, 100, 3_600_000),
+  /** Link window while a tag is parked (the moving window is RTLS_WINDOW_MS), ms. */
+  RTLS_PARKED_WINDOW_MS: int(6000, 100, 600_000),
   /** At most one fix per tag per this many ms of read time (half the usual 1 s gateway batch, so a tag heard every batch gets a fix every batch). */
   RTLS_MIN_FIX_INTERVAL_MS: int(500, 0, 600_000),
   /** An RFID portal read holds the tag in the portal's room this long, ms. */
@@ -67,7 +69,7 @@ export const LocatorEnvSchema = z.object({
   /** An RFID cabinet read holds the tag in the cabinet this long, ms. */
   RTLS_CABINET_HOLD_MS: int(30_000, 0, 86_400_000),
   /** Reads queued per tag before 'queue-full' drops (overload protection). */
-  RTLS_MAX_QUEUE_PER_TAG: int(256, 1, 1_000_000),
+  RTLS_MAX_QUEUE_PER_TAG: int(512, 1, 1_000_000),
   /** A gateway clock further than this from receive time is not trusted, ms. */
   RTLS_MAX_CLOCK_SKEW_MS: int(300_000, 0, 86_400_000),
   /** Path-loss model: RSSI at 1 m, dBm. */
@@ -94,6 +96,7 @@ function toConfig(e: z.output<typeof LocatorEnvSchema>) {
     historyRetentionMs: Math.round(e.RTLS_HISTORY_RETENTION_HOURS * 3_600_000),
     pipeline: {
       windowMs: e.RTLS_WINDOW_MS,
+      parkedWindowMs: e.RTLS_PARKED_WINDOW_MS,
       linkStaleMs: e.RTLS_LINK_STALE_MS,
       minFixIntervalMs: e.RTLS_MIN_FIX_INTERVAL_MS,
       portalHoldMs: e.RTLS_PORTAL_HOLD_MS,

@@ -27,6 +27,14 @@ export interface RegistryView {
   gateway(id: string): GatewayRecord | undefined;
   /** Registered tags; unregistered tags are still tracked (kind 'unknown'). */
   tag(id: string): TagSummary | undefined;
+  /** Calibrated receive offset of a gateway, dB (subtracted from its raw RSSI); 0 or absent = uncalibrated. */
+  gatewayOffsetDb?(id: string): number;
+  /** Calibrated transmit offset of a tag model (category, else kind), dB (added to the RSSI at 1 m). */
+  tagModelOffsetDb?(model: string): number;
+  /** Surveyed position of a reference tag (issue #3 item 2: calibration from reference tags). */
+  referenceTag?(id: string): { floor: string; x: number; y: number } | undefined;
+  /** Site path-loss parameters (registry value, else the configured default). */
+  pathLoss?(): { rssiAt1mDbm: number; exponent: number };
 }
 
 /** Everything the pipeline emits. Fan-out to live state, history store and live feed happens outside. */

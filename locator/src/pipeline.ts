@@ -33,6 +33,14 @@ import { createReadFilter } from './ingest/read-filter.ts';
 import { LinkWindow } from './positioning/link-window.ts';
 import { locateBle } from './positioning/locate-ble.ts';
 import type { BleLink, FloorBounds } from './positioning/locate-ble.ts';
+import { DEFAULT_FLOOR_STATE_OPTIONS, floorScores, markVertical, stepFloor } from './positioning/floor-state.ts';
+import type { FloorState, FloorStateOptions } from './positioning/floor-state.ts';
+import { DEFAULT_TRACKER_OPTIONS, stepTrack } from './positioning/track-kalman.ts';
+import type { TrackState, TrackerOptions } from './positioning/track-kalman.ts';
+import { wallLossModelFor } from './positioning/wall-loss.ts';
+import { CalibrationLearner, logDistancePredictor } from './positioning/calibration.ts';
+import { createRoomHmmModel, stepRoomHmm } from './zones/room-hmm.ts';
+import type { RoomHmmState } from './zones/room-hmm.ts';
 import { RfidTrack } from './positioning/locate-rfid.ts';
 import type { DoorLookup } from './positioning/locate-rfid.ts';
 import { createRoomStamper } from './zones/room-stamp.ts';
@@ -43,8 +51,10 @@ import type { Area, Membership } from './zones/zone-diff.ts';
 import type { SiteLike } from './zones/site-model.ts';
 
 export interface PipelineOptions {
-  /** Reads kept per link behind its newest read, and the age beyond which an arriving read is stale, ms. */
+  /** Link window while the tag moves, and the age beyond which an arriving read is stale, ms. */
   windowMs: number;
+  /** Link window while the tag is parked (issue #3 item 1: adaptive window), ms. */
+  parkedWindowMs: number;
   /** A link with no read for this long no longer takes part in positioning, ms. */
   linkStaleMs: number;
   /** At most one fix per tag per this interval, ms. */
@@ -67,15 +77,22 @@ export interface PipelineOptions {
    * 2,000 tags (bench). At ~0.17 ms per locate, 200 per tick keeps a tick near 35 ms.
    */
   maxLocatesPerTick: number;
+  /** Floor state machine (floor-state.ts); defaults there. */
+  floor?: FloorStateOptions;
+  /** Tracker (track-kalman.ts); defaults there. */
+  tracker?: TrackerOptions;
+  /** Estimate a tag's own power offset when it has at least this many links (0: never). */
+  tagOffsetMinLinks?: number;
 }
 
 export const DEFAULT_PIPELINE_OPTIONS: Readonly<PipelineOptions> = Object.freeze({
-  windowMs: 4000,
+  windowMs: 2000,
+  parkedWindowMs: 6000,
   linkStaleMs: 8000,
   minFixIntervalMs: 500,
   portalHoldMs: 10_000,
   cabinetHoldMs: 30_000,
-  maxQueuePerTag: 256,
+  maxQueuePerTag: 512,
   maxClockSkewMs: 300_000,
   pathLoss: Object.freeze({ rssiAt1mDbm: -59, exponent: 2.2 }),
   roomHysteresisMs: 3000,
@@ -113,6 +130,8 @@ export interface Pipeline {
   tick(): void;
   /** Counters since creation. `reads` = reads accepted into windows; `queued` = accepted reads not yet located. */
   stats(): PipelineStats;
+  /** The calibration learner fed by reference tags and tag offsets (the service persists it). */
+  readonly calibration?: CalibrationLearner;
 }
 
 interface TagState {
@@ -129,11 +148,15 @@ interface TagState {
   room: HysteresisState<Placement> | undefined;
   zoneState: ReadonlyMap<string, HysteresisState<boolean>>;
   membership: ReadonlyMap<string, Membership>;
+  floor: FloorState | undefined;
+  track: TrackState | undefined;
+  /** When the tracker last switched to parked (for the honest accuracy of a long average), or NaN while moving. */
+  parkedSince: number;
+  roomHmm: RoomHmmState | undefined;
 }
 
 export function createPipeline(opts: CreatePipelineOptions): Pipeline {
   const { site, registry, sink, clock, options: o, onDrop } = opts;
-  const filter = createReadFilter({ windowMs: o.windowMs, maxClockSkewMs: o.maxClockSkewMs });
   const stamper = createRoomStamper(site);
 
   const bounds = new Map<string, FloorBounds>();
@@ -145,6 +168,26 @@ export function createPipeline(opts: CreatePipelineOptions): Pipeline {
     for (const z of f.zones) zoneFloor.set(z.properties.id, f.summary.id);
   }
   const boundsOf = (floor: string) => bounds.get(floor);
+  const keepMs = Math.max(o.windowMs, o.parkedWindowMs);
+  // A read older than the longest window at arrival could only ever be trimmed again: it is dropped as stale.
+  const filter = createReadFilter({ windowMs: keepMs, maxClockSkewMs: o.maxClockSkewMs });
+  const floorOpts = o.floor ?? DEFAULT_FLOOR_STATE_OPTIONS;
+  const trackOpts = o.tracker ?? DEFAULT_TRACKER_OPTIONS;
+  const walls = wallLossModelFor(site, site.floors.map((f) => ({ id: f.summary.id, walls: f.walls ?? [] })));
+  const wallsOf = (g: GatewayRecord) => walls.grid(g.id, g.floor, g.x, g.y);
+  const verticalRooms = new Set((site.verticals ?? []).flatMap((v) => v.rooms));
+  const pathLoss = () => registry.pathLoss?.() ?? o.pathLoss;
+  const wallDb = (id: string, floor: string, x: number, y: number) => {
+    const g = registry.gateway(id);
+    const grid = g && g.floor === floor ? wallsOf(g) : null;
+    return grid ? grid.at(x, y) : 0;
+  };
+  const calibration = new CalibrationLearner({ predict: logDistancePredictor((id) => registry.gateway(id), pathLoss, wallDb), planWallLossDb: wallDb });
+  const roomModel = createRoomHmmModel(site, {
+    stamper,
+    // Link windows overlap from fix to fix; evidence is counted per window, not per fix.
+    params: { evidenceTimeS: o.windowMs / 2000 },
+  });
   const doorOf: DoorLookup = (id) => doors.get(id);
 
   const tags = new Map<string, TagState>();
@@ -227,6 +270,7 @@ export function createPipeline(opts: CreatePipelineOptions): Pipeline {
       st = {
         id: read.tag, links: new Map(), samples: 0, pending: 0, rfid: null,
         lastReadAt: receivedAt, lastFixReadAt: -Infinity, room: undefined, zoneState: new Map(), membership: new Map(),
+        floor: undefined, track: undefined, parkedSince: Number.NaN, roomHmm: undefined,
       };
       tags.set(read.tag, st);
     }
@@ -247,7 +291,7 @@ export function createPipeline(opts: CreatePipelineOptions): Pipeline {
     link.add(t, read.rssi, read.tx);
     st.samples++;
     if (st.samples > o.maxQueuePerTag) {
-      for (const l of st.links.values()) st.samples -= l.trim(o.windowMs);
+      for (const l of st.links.values()) st.samples -= l.trim(keepMs);
       while (st.samples > o.maxQueuePerTag) {
         let oldest: LinkWindow | null = null;
         for (const l of st.links.values()) if (l.samples.length && (!oldest || l.oldestT < oldest.oldestT)) oldest = l;
@@ -288,10 +332,14 @@ export function createPipeline(opts: CreatePipelineOptions): Pipeline {
 
   function liveLinks(st: TagState, now: number): BleLink[] {
     const out: BleLink[] = [];
+    const span = st.track?.parked ? o.parkedWindowMs : o.windowMs;
+    const pl = pathLoss();
+    const tag = registry.tag(st.id);
+    const modelOffset = tag ? registry.tagModelOffsetDb?.(tag.category ?? tag.kind) ?? 0 : 0;
     for (const [gwId, link] of st.links) {
-      st.samples -= link.trim(o.windowMs);
+      st.samples -= link.trim(keepMs);
       const gateway = registry.gateway(gwId);
-      const est = link.estimate();
+      const est = link.estimate(span);
       if (!gateway || !est || link.isStale(now, o.linkStaleMs)) {
         st.samples -= link.samples.length;
         st.links.delete(gwId);
@@ -300,8 +348,9 @@ export function createPipeline(opts: CreatePipelineOptions): Pipeline {
       // `tx` is either a calibrated RSSI at 1 m (iBeacon measured power, Eddystone-style tags: about −50…−75 dBm) or a
       // radio transmit power (−40…+20 dBm). Only the former is a path-loss reference; below −45 dBm it cannot be a
       // transmit power setting in practice, so it is taken as the tag's own RSSI at 1 m.
-      const at1m = link.txDbm !== undefined && link.txDbm <= MEASURED_POWER_MAX_DBM ? link.txDbm : o.pathLoss.rssiAt1mDbm;
-      out.push({ gateway, rssi: est.rssi, n: est.n, spreadDb: est.spreadDb, rssiAt1mDbm: at1m });
+      const at1m = (link.txDbm !== undefined && link.txDbm <= MEASURED_POWER_MAX_DBM ? link.txDbm : pl.rssiAt1mDbm) + modelOffset;
+      // Calibration (issue #3 item 2): the gateway's learned receive offset comes off its raw RSSI.
+      out.push({ gateway, rssi: est.rssi - (registry.gatewayOffsetDb?.(gwId) ?? 0), n: est.n, spreadDb: est.spreadDb, rssiAt1mDbm: at1m });
     }
     return out;
   }
@@ -312,6 +361,7 @@ export function createPipeline(opts: CreatePipelineOptions): Pipeline {
     let evidence: Evidence[];
     let observedRoom: string | null;
     let certain = false;
+    let trackCov: readonly [number, number, number] = [1, 0, 1];
 
     const links = liveLinks(st, now);
     const rfid = st.rfid?.locate(now, o, doorOf) ?? null;
@@ -320,24 +370,72 @@ export function createPipeline(opts: CreatePipelineOptions): Pipeline {
       evidence = [rfid.evidence];
       observedRoom = rfid.room;
       certain = rfid.certain;
+      // RFID is certain about the floor and the place: floor and track restart there.
+      st.floor = stepFloor(st.floor, { t, scores: new Map(), certainFloor: floor }, floorOpts)?.state;
+      st.track = stepTrack(st.track, { t, x, y, cov: [accuracyM * accuracyM, 0, accuracyM * accuracyM] }, trackOpts, true).state;
     } else {
-      const loc = locateBle(links, boundsOf, o.pathLoss);
-      if (!loc) return;
-      ({ floor, x, y, accuracyM, confidence, method } = loc);
       t = -Infinity;
-      evidence = loc.used.map((l) => {
-        t = Math.max(t, st.links.get(l.gateway.id)?.lastT ?? -Infinity);
-        return { gw: l.gateway.id, rssi: round1(l.rssi), n: l.n };
-      });
+      for (const l of links) t = Math.max(t, st.links.get(l.gateway.id)?.lastT ?? -Infinity);
+      if (!Number.isFinite(t)) return;
+      const scores = floorScores(links.map((l) => ({ floor: l.gateway.floor, rssi: l.rssi })));
+      const fd = stepFloor(st.floor, {
+        t, scores,
+        candidateAtVertical: (f) => {
+          let best: BleLink | null = null;
+          for (const l of links) if (l.gateway.floor === f && (!best || l.rssi > best.rssi)) best = l;
+          return best?.gateway.room != null && verticalRooms.has(best.gateway.room);
+        },
+      }, floorOpts);
+      if (!fd) return;
+      st.floor = fd.state;
+      const ref = registry.referenceTag?.(st.id);
+      if (ref) {
+        // Raw RSSI and the uncorrected power at 1 m: the learner estimates offsets, it must not see them applied.
+        calibration.observeReference(st.id, ref, links.map((l) => ({
+          gatewayId: l.gateway.id, rssi: l.rssi + (registry.gatewayOffsetDb?.(l.gateway.id) ?? 0), n: l.n, rssiAt1mDbm: l.rssiAt1mDbm,
+        })), t);
+      }
+      const loc = locateBle(links, boundsOf, pathLoss(), { floor: fd.state.floor, walls: wallsOf, tagOffsetMinLinks: o.tagOffsetMinLinks ?? 0 });
+      if (!loc) return;
+      floor = loc.floor;
+      confidence = loc.confidence;
+      method = loc.method;
+      evidence = loc.used.map((l) => ({ gw: l.gateway.id, rssi: round1(l.rssi), n: l.n }));
+      const tr = stepTrack(st.track, { t, x: loc.x, y: loc.y, cov: loc.cov }, trackOpts, fd.changed);
+      st.track = tr.state;
+      if (tr.out.parked && Number.isNaN(st.parkedSince)) st.parkedSince = t;
+      if (!tr.out.parked) st.parkedSince = Number.NaN;
+      ({ x, y } = tr.out);
+      trackCov = tr.out.cov;
+      accuracyM = honestAccuracy(tr.out.cov, loc.cov, tr.out.parked ? t - st.parkedSince : 0);
       observedRoom = null;
     }
     t = Math.min(Math.round(t), now);
 
     const stamp = stamper.stamp(floor, x, y);
-    if (!rfid) observedRoom = stamp.room;
+    if (st.floor && stamp.room !== null && verticalRooms.has(stamp.room)) st.floor = markVertical(st.floor, t);
+    // Room (issue #3 item 6): a filter over the door graph fed by the tracked position, the rooms of the strongest
+    // gateways and certain RFID evidence. It already resists flapping, so no extra hold is added on top of it for
+    // BLE; an RFID portal read on one antenna keeps the hold.
+    let roomCertain = certain;
+    if (!rfid || certain) {
+      const gatewayRooms: { room: string; rssi: number }[] = [];
+      for (const l of [...links].sort((a, b) => b.rssi - a.rssi)) {
+        if (gatewayRooms.length >= 4) break;
+        if (l.gateway.floor === floor && l.gateway.room) gatewayRooms.push({ room: l.gateway.room, rssi: l.rssi });
+      }
+      const cov = st.track ? trackCov : ([accuracyM * accuracyM, 0, accuracyM * accuracyM] as const);
+      const r = stepRoomHmm(st.roomHmm, {
+        t, floor, x, y, cov, gatewayRooms, parked: st.track?.parked ?? false,
+        ...(certain && observedRoom ? { certainRoom: observedRoom } : {}),
+      }, roomModel);
+      st.roomHmm = r.state;
+      observedRoom = r.room;
+      roomCertain = true;
+    }
     // A tag's first fix has nothing to flap from: its room and zones are reported at once.
     const first = st.room === undefined;
-    st.room = stepRoom(st.room, { floor, room: observedRoom }, t, o.roomHysteresisMs, certain);
+    st.room = stepRoom(st.room, { floor, room: observedRoom }, t, o.roomHysteresisMs, roomCertain);
     const stable = st.room.stable;
     const zs = stepZones(st.zoneState, new Set(stamp.zones), t, o.roomHysteresisMs, certain || first);
     st.zoneState = zs.state;
@@ -367,7 +465,22 @@ export function createPipeline(opts: CreatePipelineOptions): Pipeline {
     handle,
     tick,
     stats: () => ({ ...counters, dropped: { ...dropped }, tags: tags.size }),
+    calibration,
   };
+}
+
+/**
+ * Shadowing decorrelates over tens of seconds (indoor measurements: 10–60 s as people and trolleys move), so
+ * consecutive fixes of a parked tag are not independent and the Kalman covariance of a long average is optimistic.
+ * The reported accuracy is therefore at least the single-fix covariance shrunk by the number of independent looks
+ * the average has had, about parkedFor / (2·SHADOW_CORRELATION_S) + 1.
+ */
+const SHADOW_CORRELATION_S = 30;
+
+function honestAccuracy(track: readonly [number, number, number], single: readonly [number, number, number], parkedForMs: number): number {
+  const looks = 1 + Math.max(0, parkedForMs) / 1000 / (2 * SHADOW_CORRELATION_S);
+  const v = Math.max(track[0] + track[2], (single[0] + single[2]) / looks);
+  return Math.sqrt(v);
 }
 
 function outlineBounds(outline: OutlineFeature | undefined): FloorBounds | null {

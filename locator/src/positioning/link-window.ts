@@ -1,7 +1,7 @@
 /**
  * The window of recent reads for one (tag, gateway) link, and its robust RSSI estimate (DESIGN.md §4).
  *
- * Samples are kept for `windowMs` behind the link's newest sample; the link itself is considered alive until
+ * Samples are kept for the longest window behind the link's newest sample (estimates may use a shorter span); the link itself is considered alive until
  * `linkStaleMs` after its newest sample. Keeping the two apart lets a tag that advertises slowly (every 5 s, say)
  * still contribute its last estimate without mixing in readings from where it was long ago.
  *
@@ -33,6 +33,7 @@ export class LinkWindow {
   /** Tag-advertised power from the latest read that carried one (iBeacon measured power at 1 m). */
   txDbm: number | undefined = undefined;
   private cached: LinkEstimate | null = null;
+  private cachedSpan = NaN;
 
   constructor(readonly gatewayId: string) {}
 
@@ -80,13 +81,23 @@ export class LinkWindow {
     return this.samples.length === 0 || now - this.lastT > linkStaleMs;
   }
 
-  estimate(): LinkEstimate | null {
-    if (this.samples.length === 0) return null;
-    if (!this.cached) {
-      const s = this.samples;
-      if (s.length > rssiBuf.length) rssiBuf = new Float64Array(s.length * 2);
-      for (let i = 0; i < s.length; i++) rssiBuf[i] = s[i]!.rssi;
-      this.cached = { ...robustRssi(rssiBuf.subarray(0, s.length)), lastT: this.lastT };
+  /**
+   * Robust estimate over the samples at most `spanMs` behind the newest (default: all held). The caller picks the
+   * span per tag (issue #3 item 1: short while the tag moves, so the estimate follows it; long while it is parked,
+   * so fading and part of the shadowing average out).
+   */
+  estimate(spanMs = Infinity): LinkEstimate | null {
+    const s = this.samples;
+    if (s.length === 0) return null;
+    if (!this.cached || this.cachedSpan !== spanMs) {
+      const cutoff = this.lastT - spanMs;
+      let k = s.length;
+      while (k > 0 && s[k - 1]!.t >= cutoff) k--;
+      const n = s.length - k;
+      if (n > rssiBuf.length) rssiBuf = new Float64Array(n * 2);
+      for (let i = 0; i < n; i++) rssiBuf[i] = s[k + i]!.rssi;
+      this.cached = { ...robustRssi(rssiBuf.subarray(0, n)), lastT: this.lastT };
+      this.cachedSpan = spanMs;
     }
     return this.cached;
   }

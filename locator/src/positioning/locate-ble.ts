@@ -1,21 +1,21 @@
 /**
  * BLE positioning from per-link robust RSSI estimates (DESIGN.md §4).
  *
- * Floor: the floor whose gateways give the strongest evidence, scored as the sum of the top-3 linear powers, so one
- * gateway heard through a slab cannot outvote three on the tag's own floor. (The floor state machine that only
- * changes floor through stairs and lifts comes with issue #3 and will sit in front of this.)
+ * Floor: chooseFloor scores each floor by the sum of the top-3 linear powers of its gateways, so one gateway heard
+ * through a slab cannot outvote three on the tag's own floor. The floor state machine (floor-state.ts) uses that
+ * score and passes the floor it settled on; the solver then uses only that floor's gateways.
  *
- * Position: robust weighted least squares in the RSSI domain. The log-distance model
- *     rssi = A − 10·n·log10(D),   D = 3-D distance (gateway mount height vs. tag height)
- * is fitted with Levenberg–Marquardt and (asymmetric) Huber weights. Fitting in dB rather than in metres is the same as fitting
- * log-ranges: shadowing noise is roughly log-normal in range, so a metre-domain fit would let far, noisy links
- * dominate. Several starts (weighted centroid of the strongest gateways, next to the strongest gateway, centroid of
- * all) avoid the mirror-image local minima that three nearly collinear gateways produce; the best robust cost wins.
- * The result is clamped to the floor's bounds.
+ * Position: robust weighted least squares in the RSSI domain. The model
+ *     rssi = A + δ − 10·n·log10(D) − Σ walls(gateway → position),   D = 3-D distance (mount height vs. tag height)
+ * is fitted with (asymmetric) Huber weights: a coarse grid search over the area around the strongest gateways, then
+ * Levenberg–Marquardt. Fitting in dB rather than in metres is the same as fitting log-ranges: shadowing noise is
+ * roughly log-normal in range, so a metre-domain fit would let far, noisy links dominate. Walls come from the floor
+ * plan (wall-loss.ts); δ, the tag's own offset, is estimated with a prior once enough links exist. The result is
+ * clamped to the floor's bounds.
  *
  * Fallbacks: 2 links → weighted centroid (weights 1/range), 1 link → the gateway's position (ble-nearest).
- * accuracyM is the 1-sigma radius from the fit's covariance scaled by the residuals (never below 1 m);
- * confidence grows with link count and shrinks when links disagree with the fitted position.
+ * The covariance of the solution (δ marginalised out, scaled by the residuals) is the reported accuracy
+ * (1-sigma radius, never below 1 m); confidence grows with link count and shrinks when links disagree.
  */
 import type { FixMethod } from '@rtls/protocol';
 import type { GatewayRecord } from '../contracts.ts';
@@ -34,6 +34,8 @@ const SIGMA0_DB = 4;
  */
 const HUBER_K_WEAKER = 0.2;
 const HUBER_K_STRONGER = 3;
+/** Huber threshold for the tag offset, in sigmas (the textbook 95 %-efficiency value is 1.345). */
+const HUBER_K_SYMMETRIC = 1.5;
 const LN10 = Math.LN10;
 
 export interface BleLink {
@@ -67,6 +69,10 @@ export interface BleLocation {
   method: Extract<FixMethod, 'ble-wls' | 'ble-centroid' | 'ble-nearest'>;
   /** Links used, strongest first (at most MAX_LINKS). */
   used: BleLink[];
+  /** Covariance of (x, y): [σxx², σxy, σyy²], m². */
+  cov: [number, number, number];
+  /** The tag's own offset from its expected power, dB, when enough links allowed estimating it. */
+  tagOffsetDb?: number;
 }
 
 const linear = (dbm: number) => Math.pow(10, dbm / 10);
@@ -147,63 +153,6 @@ function residual(l: BleLink, exponent: number, x: number, y: number, out: Float
 
 const scratch = new Float64Array(3);
 
-function robustCost(links: readonly BleLink[], sig: readonly number[], exponent: number, x: number, y: number): number {
-  let c = 0;
-  for (let i = 0; i < links.length; i++) {
-    residual(links[i]!, exponent, x, y, scratch);
-    c += huberRho(scratch[0]! / sig[i]!);
-  }
-  return c;
-}
-
-function fitFrom(links: readonly BleLink[], sig: readonly number[], exponent: number, b: FloorBounds, x0: number, y0: number): FitState {
-  let [x, y] = clampTo(b, x0, y0);
-  let cost = robustCost(links, sig, exponent, x, y);
-  let lambda = 1e-2;
-  for (let iter = 0; iter < 40; iter++) {
-    let a11 = 0, a12 = 0, a22 = 0, g1 = 0, g2 = 0;
-    for (let i = 0; i < links.length; i++) {
-      residual(links[i]!, exponent, x, y, scratch);
-      const r = scratch[0]!, jx = scratch[1]!, jy = scratch[2]!;
-      const s = sig[i]!;
-      const w = huberWeight(r / s) / (s * s);
-      a11 += w * jx * jx;
-      a12 += w * jx * jy;
-      a22 += w * jy * jy;
-      g1 += w * jx * r;
-      g2 += w * jy * r;
-    }
-    let improved = false;
-    for (let tries = 0; tries < 8 && !improved; tries++) {
-      const m11 = a11 + lambda * (a11 + 1e-6);
-      const m22 = a22 + lambda * (a22 + 1e-6);
-      const det = m11 * m22 - a12 * a12;
-      if (!(Math.abs(det) > 1e-18)) {
-        lambda *= 10;
-        continue;
-      }
-      // r = obs − pred and ∂pred/∂p = −J, so the Gauss–Newton step is −(JᵀWJ)⁻¹ JᵀW r with J = ∂r/∂p.
-      const sx = -(m22 * g1 - a12 * g2) / det;
-      const sy = -(m11 * g2 - a12 * g1) / det;
-      const [nx, ny] = clampTo(b, x + sx, y + sy);
-      const nc = robustCost(links, sig, exponent, nx, ny);
-      if (nc <= cost) {
-        const moved = Math.hypot(nx - x, ny - y);
-        x = nx;
-        y = ny;
-        cost = nc;
-        lambda = Math.max(lambda / 3, 1e-6);
-        improved = true;
-        if (moved < 0.01) return { x, y, cost };
-      } else {
-        lambda *= 4;
-      }
-    }
-    if (!improved) break;
-  }
-  return { x, y, cost };
-}
-
 function weightedCentroid(links: readonly BleLink[], exponent: number): [number, number] {
   let sx = 0, sy = 0, sw = 0;
   for (const l of links) {
@@ -220,16 +169,151 @@ function confidenceFrom(k: number, agreement: number): number {
   return Math.min(0.99, Math.max(0.05, fromLinks * agreement));
 }
 
+/** Optional context of a solve; every part has a neutral default so the solver also runs without a floor plan. */
+export interface SolveOptions {
+  /** Solve on this floor (chosen by the floor state machine); default: chooseFloor(links). */
+  floor?: string;
+  /** Wall-loss table of a gateway (null: no walls known); see wall-loss.ts. */
+  walls?: (gateway: GatewayRecord) => WallLookup | null;
+  /** Estimate the tag's own transmit offset when at least this many links are used (0 disables). */
+  tagOffsetMinLinks?: number;
+}
+
+export interface WallLookup {
+  at(x: number, y: number): number;
+}
+
+/** Prior on a tag's own offset from its advertised (or default) power, dB: body, mounting and model spread. */
+const TAG_OFFSET_PRIOR_SIGMA_DB = 6;
+/** Grid search spacing, metres; LM refines below it. */
+const GRID_STEP_M = 1.5;
+/** The search area: the strongest gateways' box grown by this, metres. */
+const GRID_MARGIN_M = 4;
+
+interface Prepared {
+  links: readonly BleLink[];
+  /** Per link, packed for the hot loop: gateway x, y, dh², rssi − A. */
+  gx: Float64Array;
+  gy: Float64Array;
+  dh2: Float64Array;
+  obsMinusA: Float64Array;
+  sig: Float64Array;
+  walls: (WallLookup | null)[];
+  exponent: number;
+  /** 1/σ² of the prior on the tag offset; Infinity = offset fixed at 0. */
+  offsetPriorPrec: number;
+}
+
+/** Residuals at (x, y) without the tag offset (observed − predicted incl. walls), into `out`. */
+function residualsAt(p: Prepared, x: number, y: number, out: Float64Array): void {
+  const k5 = 5 * p.exponent;
+  for (let i = 0; i < out.length; i++) {
+    const dx = x - p.gx[i]!, dy = y - p.gy[i]!;
+    const d2 = Math.max(dx * dx + dy * dy + p.dh2[i]!, 0.25);
+    out[i] = p.obsMinusA[i]! + k5 * Math.log10(d2) + (p.walls[i]?.at(x, y) ?? 0);
+  }
+}
+
+let resBuf = new Float64Array(MAX_LINKS);
+
+/** Robust cost at (x, y) with the tag offset solved in closed form (weighted mean residual, shrunk to its prior). */
+function costAt(p: Prepared, x: number, y: number, out?: { offset: number }): number {
+  const n = p.links.length;
+  if (resBuf.length !== n) resBuf = new Float64Array(n);
+  const res = resBuf;
+  residualsAt(p, x, y, res);
+  let offset = 0;
+  if (Number.isFinite(p.offsetPriorPrec)) {
+    // IRLS with a symmetric Huber loss: the position's asymmetric loss fits the upper envelope of the links, which
+    // for δ would mean "as loud as the loudest link allows" (on real data that put δ at +7 dB and every tag far
+    // from every receiver). Symmetric weights still fence single outliers.
+    for (let it = 0; it < 3; it++) {
+      let sw = p.offsetPriorPrec, swr = 0;
+      for (let i = 0; i < n; i++) {
+        const s = p.sig[i]!;
+        const u = Math.abs(res[i]! - offset) / s;
+        const w = (u <= HUBER_K_SYMMETRIC ? 1 : HUBER_K_SYMMETRIC / u) / (s * s);
+        sw += w;
+        swr += w * res[i]!;
+      }
+      offset = swr / sw;
+    }
+  }
+  let c = Number.isFinite(p.offsetPriorPrec) ? 0.5 * offset * offset * p.offsetPriorPrec : 0;
+  for (let i = 0; i < n; i++) c += huberRho((res[i]! - offset) / p.sig[i]!);
+  if (out) out.offset = offset;
+  return c;
+}
+
+/** Levenberg–Marquardt refinement of (x, y) from a start; wall losses and the tag offset are held per iteration. */
+function refine(p: Prepared, b: FloorBounds, x0: number, y0: number): FitState {
+  let x = x0, y = y0;
+  const o = { offset: 0 };
+  let cost = costAt(p, x, y, o);
+  let lambda = 1e-2;
+  for (let iter = 0; iter < 30; iter++) {
+    let a11 = 0, a12 = 0, a22 = 0, g1 = 0, g2 = 0;
+    for (let i = 0; i < p.links.length; i++) {
+      residual(p.links[i]!, p.exponent, x, y, scratch);
+      const r = scratch[0]! + (p.walls[i]?.at(x, y) ?? 0) - o.offset;
+      const jx = scratch[1]!, jy = scratch[2]!;
+      const s = p.sig[i]!;
+      const w = huberWeight(r / s) / (s * s);
+      a11 += w * jx * jx;
+      a12 += w * jx * jy;
+      a22 += w * jy * jy;
+      g1 += w * jx * r;
+      g2 += w * jy * r;
+    }
+    let improved = false;
+    for (let tries = 0; tries < 6 && !improved; tries++) {
+      const m11 = a11 + lambda * (a11 + 1e-6);
+      const m22 = a22 + lambda * (a22 + 1e-6);
+      const det = m11 * m22 - a12 * a12;
+      if (!(Math.abs(det) > 1e-18)) {
+        lambda *= 10;
+        continue;
+      }
+      const sx = -(m22 * g1 - a12 * g2) / det;
+      const sy = -(m11 * g2 - a12 * g1) / det;
+      const [nx, ny] = clampTo(b, x + sx, y + sy);
+      const no = { offset: 0 };
+      const nc = costAt(p, nx, ny, no);
+      if (nc <= cost) {
+        const moved = Math.hypot(nx - x, ny - y);
+        x = nx;
+        y = ny;
+        cost = nc;
+        o.offset = no.offset;
+        lambda = Math.max(lambda / 3, 1e-6);
+        improved = true;
+        if (moved < 0.01) return { x, y, cost };
+      } else {
+        lambda *= 4;
+      }
+    }
+    if (!improved) break;
+  }
+  return { x, y, cost };
+}
+
 /**
  * Locate a tag from its live BLE links. `boundsOf` gives a floor's extent; null when there are no usable links
  * or the chosen floor is unknown.
+ *
+ * With three or more links: a coarse grid search over the area around the strongest gateways (the cost has several
+ * local minima once walls are modelled, and a grid finds the basin a local method would miss), then
+ * Levenberg–Marquardt from the best cell and from the classic starts; the lowest robust cost wins. With enough links
+ * the tag's own offset (body loss, a weaker band, an unknown model) is estimated with a prior, so one systematically
+ * quiet tag is not placed "far from everything".
  */
 export function locateBle(
   links: readonly BleLink[],
   boundsOf: (floor: string) => FloorBounds | undefined,
   pathLoss: PathLoss,
+  opts: SolveOptions = {},
 ): BleLocation | null {
-  const floor = chooseFloor(links);
+  const floor = opts.floor ?? chooseFloor(links);
   if (floor === null) return null;
   const bounds = boundsOf(floor);
   if (!bounds) return null;
@@ -239,75 +323,107 @@ export function locateBle(
     .sort((a, b) => b.rssi - a.rssi || (a.gateway.id < b.gateway.id ? -1 : 1))
     .slice(0, MAX_LINKS);
   const k = used.length;
+  if (k === 0) return null;
   const strongest = used[0]!;
 
   if (k === 1) {
     const [x, y] = clampTo(bounds, strongest.gateway.x, strongest.gateway.y);
-    const r = horizontalRange(strongest, exponent);
-    return { floor, x, y, accuracyM: Math.min(30, Math.max(2, r)), confidence: confidenceFrom(1, 0.6), method: 'ble-nearest', used };
+    const r = Math.min(30, Math.max(2, horizontalRange(strongest, exponent)));
+    return { floor, x, y, accuracyM: r, cov: [r * r, 0, r * r], confidence: confidenceFrom(1, 0.6), method: 'ble-nearest', used };
   }
 
   if (k === 2) {
     const [cx, cy] = weightedCentroid(used, exponent);
     const [x, y] = clampTo(bounds, cx, cy);
     const sep = Math.hypot(used[0]!.gateway.x - used[1]!.gateway.x, used[0]!.gateway.y - used[1]!.gateway.y);
-    return {
-      floor, x, y,
-      accuracyM: Math.min(30, Math.max(1.5, sep / 2, Math.min(...used.map((l) => horizontalRange(l, exponent))))),
-      confidence: confidenceFrom(2, 0.7),
-      method: 'ble-centroid',
-      used,
-    };
+    const acc = Math.min(30, Math.max(1.5, sep / 2, Math.min(...used.map((l) => horizontalRange(l, exponent)))));
+    return { floor, x, y, accuracyM: acc, cov: [acc * acc, 0, acc * acc], confidence: confidenceFrom(2, 0.7), method: 'ble-centroid', used };
   }
 
-  const solve = used;
-  const sig = solve.map(sigmaOf);
-  const starts: [number, number][] = [
-    weightedCentroid(used.slice(0, 4), exponent),
-    weightedCentroid(used, exponent),
-  ];
-  // Just off the strongest gateway, towards the others: a tag right under a gateway is a common case.
-  const [ax, ay] = starts[1]!;
-  const dx = ax - strongest.gateway.x;
-  const dy = ay - strongest.gateway.y;
-  const dn = Math.hypot(dx, dy) || 1;
-  starts.push([strongest.gateway.x + (0.5 * dx) / dn, strongest.gateway.y + (0.5 * dy) / dn]);
+  const minOffsetLinks = opts.tagOffsetMinLinks ?? 5;
+  const p: Prepared = {
+    links: used,
+    gx: Float64Array.from(used, (l) => l.gateway.x),
+    gy: Float64Array.from(used, (l) => l.gateway.y),
+    dh2: Float64Array.from(used, (l) => (l.gateway.mountHeightM - TAG_HEIGHT_M) ** 2),
+    obsMinusA: Float64Array.from(used, (l) => l.rssi - l.rssiAt1mDbm),
+    sig: Float64Array.from(used, sigmaOf),
+    walls: used.map((l) => opts.walls?.(l.gateway) ?? null),
+    exponent,
+    offsetPriorPrec: minOffsetLinks > 0 && k >= minOffsetLinks ? 1 / (TAG_OFFSET_PRIOR_SIGMA_DB * TAG_OFFSET_PRIOR_SIGMA_DB) : Infinity,
+  };
 
-  let best: FitState | null = null;
-  const found: FitState[] = [];
+  // Coarse grid over the box of the (up to) 3 strongest gateways, grown by the margin.
+  let gx0 = Infinity, gy0 = Infinity, gx1 = -Infinity, gy1 = -Infinity;
+  for (let i = 0; i < Math.min(3, k); i++) {
+    const g = used[i]!.gateway;
+    gx0 = Math.min(gx0, g.x); gy0 = Math.min(gy0, g.y); gx1 = Math.max(gx1, g.x); gy1 = Math.max(gy1, g.y);
+  }
+  gx0 = Math.max(bounds.minX, gx0 - GRID_MARGIN_M); gy0 = Math.max(bounds.minY, gy0 - GRID_MARGIN_M);
+  gx1 = Math.min(bounds.maxX, gx1 + GRID_MARGIN_M); gy1 = Math.min(bounds.maxY, gy1 + GRID_MARGIN_M);
+  let best: FitState = { x: NaN, y: NaN, cost: Infinity };
+  for (let y = gy0 + GRID_STEP_M / 2; y < gy1; y += GRID_STEP_M) {
+    for (let x = gx0 + GRID_STEP_M / 2; x < gx1; x += GRID_STEP_M) {
+      const c = costAt(p, x, y);
+      if (c < best.cost) best = { x, y, cost: c };
+    }
+  }
+  const starts: [number, number][] = [];
+  if (Number.isFinite(best.cost)) starts.push([best.x, best.y]);
+  starts.push(weightedCentroid(used.slice(0, 4), exponent));
+  let fit: FitState | null = null;
   for (const [sx, sy] of starts) {
-    // A start next to a minimum already found would only find it again.
-    if (found.some((f) => Math.hypot(f.x - sx, f.y - sy) < 0.25)) continue;
-    const f = fitFrom(solve, sig, exponent, bounds, sx, sy);
-    found.push(f);
-    if (Number.isFinite(f.x) && Number.isFinite(f.y) && (!best || f.cost < best.cost)) best = f;
+    const [cx, cy] = clampTo(bounds, sx, sy);
+    const f = refine(p, bounds, cx, cy);
+    if (Number.isFinite(f.x) && Number.isFinite(f.y) && (!fit || f.cost < fit.cost)) fit = f;
   }
-  if (!best) {
+  if (!fit) {
     const [cx, cy] = clampTo(bounds, ...weightedCentroid(used, exponent));
-    return { floor, x: cx, y: cy, accuracyM: 5, confidence: confidenceFrom(k, 0.5), method: 'ble-centroid', used };
+    return { floor, x: cx, y: cy, accuracyM: 5, cov: [25, 0, 25], confidence: confidenceFrom(k, 0.5), method: 'ble-centroid', used };
   }
+  const o = { offset: 0 };
+  costAt(p, fit.x, fit.y, o);
 
-  // Covariance (JᵀWJ)⁻¹ scaled by the residual variance, blended with the prior (2 pseudo degrees of freedom), so
-  // three links that happen to agree perfectly do not claim centimetre accuracy.
-  let a11 = 0, a12 = 0, a22 = 0, chi2 = 0;
-  for (let i = 0; i < solve.length; i++) {
-    residual(solve[i]!, exponent, best.x, best.y, scratch);
-    const r = scratch[0]!, jx = scratch[1]!, jy = scratch[2]!;
-    const s = sig[i]!;
+  // Covariance of (x, y, offset) from JᵀWJ (+ the offset prior), the (x, y) block after marginalising the offset,
+  // scaled by the residual variance blended with the prior (2 pseudo degrees of freedom), so three links that happen
+  // to agree perfectly do not claim centimetre accuracy.
+  let a11 = 0, a12 = 0, a22 = 0, a13 = 0, a23 = 0, a33 = 0, chi2 = 0;
+  for (let i = 0; i < k; i++) {
+    residual(used[i]!, exponent, fit.x, fit.y, scratch);
+    const r = scratch[0]! + (p.walls[i]?.at(fit.x, fit.y) ?? 0) - o.offset;
+    const jx = scratch[1]!, jy = scratch[2]!;
+    const s = p.sig[i]!;
     const w = huberWeight(r / s) / (s * s);
     a11 += w * jx * jx;
     a12 += w * jx * jy;
     a22 += w * jy * jy;
+    // ∂r/∂offset = −1
+    a13 -= w * jx;
+    a23 -= w * jy;
+    a33 += w;
     chi2 += w * r * r;
   }
-  const dof = solve.length - 2;
-  const scale = (chi2 + 2) / (dof + 2);
+  const offsetFree = Number.isFinite(p.offsetPriorPrec);
+  if (offsetFree) {
+    // Schur complement: information about (x, y) left once the offset is estimated too.
+    const c33 = a33 + p.offsetPriorPrec;
+    a11 -= (a13 * a13) / c33;
+    a12 -= (a13 * a23) / c33;
+    a22 -= (a23 * a23) / c33;
+  }
+  const dof = k - 2 - (offsetFree ? 1 : 0);
+  const scale = (chi2 + 2) / (Math.max(dof, 0) + 2);
   const det = a11 * a22 - a12 * a12;
-  const trace = det > 1e-12 ? ((a11 + a22) / det) * scale : Infinity;
   const diag = Math.hypot(bounds.maxX - bounds.minX, bounds.maxY - bounds.minY);
-  const accuracyM = Math.min(Math.max(1, Math.sqrt(trace)), Math.max(1, diag));
+  let cov: [number, number, number];
+  if (det > 1e-12) cov = [(a22 / det) * scale, (-a12 / det) * scale, (a11 / det) * scale];
+  else cov = [diag * diag, 0, diag * diag];
+  const accuracyM = Math.min(Math.max(1, Math.sqrt(cov[0] + cov[2])), Math.max(1, diag));
   const agreement = 1 / (1 + Math.max(0, chi2 / Math.max(dof, 1) - 1));
-  return { floor, x: best.x, y: best.y, accuracyM, confidence: confidenceFrom(k, agreement), method: 'ble-wls', used };
+  return {
+    floor, x: fit.x, y: fit.y, accuracyM, cov, confidence: confidenceFrom(k, agreement), method: 'ble-wls', used,
+    ...(offsetFree ? { tagOffsetDb: o.offset } : {}),
+  };
 }
 
 /** The baseline every positioning change is measured against: the strongest gateway's position. */

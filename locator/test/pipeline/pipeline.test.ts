@@ -107,7 +107,7 @@ describe('pipeline end to end', () => {
       msg(gw, { gw: f1Ble[1]!.id, reads: [] }), // gateway-mismatch
       msg(gw, { reads: [{ tag: TAG, rssi: 99 }, { tag: TAG, rssi: -61 }] }), // schema (1 read), other read kept
       msg(gw, { reads: [{ tag: EPC, rssi: -50 }] }), // schema: a BLE gateway cannot read an EPC tag
-      msg(gw, { reads: [{ tag: TAG, rssi: -60, t: T0 - 5000 }] }), // stale-read
+      msg(gw, { reads: [{ tag: TAG, rssi: -60, t: T0 - 7000 }] }), // stale-read (older than the longest window, 6 s)
       msg(gw, { t: T0 - 3_600_000, ...good }), // clock-skew: counted, read kept
       { topic: gatewayStatusTopic(gw), payload: bytes({ gw, state: 'bogus' }), receivedAt: clock.now() }, // schema
       dup, dup, // duplicate-batch once
@@ -192,8 +192,8 @@ describe('pipeline end to end', () => {
 
   it('exposes defaults matching the documented values', () => {
     expect(DEFAULT_PIPELINE_OPTIONS).toEqual({
-      windowMs: 4000, linkStaleMs: 8000, minFixIntervalMs: 500, portalHoldMs: 10_000, cabinetHoldMs: 30_000,
-      maxQueuePerTag: 256, maxClockSkewMs: 300_000, pathLoss: { rssiAt1mDbm: -59, exponent: 2.2 }, roomHysteresisMs: 3000,
+      windowMs: 2000, parkedWindowMs: 6000, linkStaleMs: 8000, minFixIntervalMs: 500, portalHoldMs: 10_000, cabinetHoldMs: 30_000,
+      maxQueuePerTag: 512, maxClockSkewMs: 300_000, pathLoss: { rssiAt1mDbm: -59, exponent: 2.2 }, roomHysteresisMs: 3000,
       maxLocatesPerTick: 200,
     });
   });
