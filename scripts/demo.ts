@@ -38,7 +38,7 @@ export async function startDemo(opts: { env?: Record<string, string | undefined>
   const logger = opts.logger ?? pino({ level: locatorConfig.logLevel });
 
   const site = loadSite(locatorConfig.siteDir);
-  const registry = openRegistry(locatorConfig.dataDir);
+  const registry = openRegistry(locatorConfig.dataDir, { clock, defaultPathLoss: locatorConfig.pipeline.pathLoss });
   registry.syncGatewaysFromSite(site);
 
   const closers: Array<() => Promise<void> | void> = [() => registry.close()];
@@ -88,8 +88,11 @@ export async function startDemo(opts: { env?: Record<string, string | undefined>
       simulation = new Simulation({
         site, seed: simConfig.seed, tagCount: simConfig.tags, startTime: clock(),
         advIntervalMs: simConfig.advIntervalMs, batchIntervalMs: simConfig.batchMs,
+        scenario: { referenceTags: simConfig.referenceTags },
       });
       registry.upsertTags(simulation.tags());
+      // Reference tags are "surveyed" where the simulation put them: the locator learns gateway offsets from them.
+      for (const r of simulation.referenceTags()) registry.putReferenceTag(r.tag, { floor: r.floor, x: r.x, y: r.y, note: 'simulated survey' });
       runner = new SimRunner({
         simulation, brokerUrl, clock, logger: logger.child({ svc: 'sim' }),
         credentials: (id) => creds.get(id),

@@ -10,6 +10,8 @@ const intFromEnv = (def: number, min: number, max: number) => z.coerce.number().
 export const SimConfigSchema = z.object({
   /** Number of simulated tags (RTLS_SIM_TAGS). 400 = 320 BLE tags (equipment, patients) located every second plus 80 RFID consumables read by cabinets every 10 s. */
   tags: intFromEnv(400, 0, 100_000),
+  /** BLE reference tags at surveyed positions, for calibration (RTLS_SIM_REFERENCE_TAGS; issue #3 item 2). */
+  referenceTags: intFromEnv(30, 0, 10_000),
   /** Random seed: same seed ⇒ same tags, same movements, same reads (RTLS_SIM_SEED). */
   seed: z.coerce.number().int().default(42),
   /** Broker URL the simulated gateways connect to (RTLS_SIM_MQTT_URL); unset = the caller decides. */
@@ -33,6 +35,7 @@ export type SimConfig = Readonly<z.infer<typeof SimConfigSchema>>;
 
 export const SIM_ENV_NAMES: Record<keyof z.infer<typeof SimConfigSchema>, string> = {
   tags: 'RTLS_SIM_TAGS',
+  referenceTags: 'RTLS_SIM_REFERENCE_TAGS',
   seed: 'RTLS_SIM_SEED',
   mqttUrl: 'RTLS_SIM_MQTT_URL',
   credentialsFile: 'RTLS_SIM_CREDENTIALS_FILE',

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   if (!config.mqtt.url) throw new Error('the locator alone needs a broker: set RTLS_MQTT_URL (e.g. mqtt://localhost:1883)');
   const logger = pino({ level: config.logLevel });
   const site = loadSite(config.siteDir);
-  const registry = openRegistry(config.dataDir);
+  const registry = openRegistry(config.dataDir, { defaultPathLoss: config.pipeline.pathLoss });
   const source = createMqttSource({
     url: config.mqtt.url, username: config.mqtt.username, password: config.mqtt.password, clock: systemClock, logger,
   });

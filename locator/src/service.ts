@@ -22,6 +22,8 @@ import { createLiveHub, type LiveHubStats } from './live/live-hub.ts';
 import { buildApi } from './api/build-api.ts';
 import type { HealthParts } from './api/routes.ts';
 
+/** How often learned calibration is written to the registry, ms. */
+const CALIBRATION_SAVE_MS = 60_000;
 /** How often the registry is checked for changes made by another process (the admin CLI), ms. */
 const REGISTRY_REFRESH_MS = 2000;
 /** At most one log line per drop reason per this interval, ms (bad input is counted, not logged per message). */
@@ -122,6 +124,27 @@ export async function createLocatorService(deps: LocatorServiceDeps): Promise<Lo
     },
   });
 
+  // Calibration (issue #3 item 2): learning resumes from the stored snapshot; estimates are written back every minute
+  // and on close, where the view (and so the pipeline) picks them up.
+  const learner = pipeline.calibration;
+  if (learner) {
+    const snap = registry.learnerSnapshot();
+    if (snap !== undefined && !learner.load(snap)) logger.warn('stored calibration snapshot not usable; learning from scratch');
+  }
+  const saveCalibration = () => {
+    if (!learner) return;
+    try {
+      const pick = (e: { offsetDb: number; samples: number; updatedAt: number }) => ({ offsetDb: e.offsetDb, samples: e.samples, updatedAt: e.updatedAt });
+      registry.recordLearnedCalibration({
+        gateways: [...learner.gatewayOffsets()].map(([id, e]) => ({ id, ...pick(e) })),
+        tagModels: [...learner.tagModelOffsets()].map(([model, e]) => ({ model, ...pick(e) })),
+        snapshot: learner.snapshot(),
+      });
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'saving calibration failed');
+    }
+  };
+
   const stats = (): LocatorStats => ({
     mqtt: { mode: messageSource.mode, connected: messageSource.isConnected() },
     pipeline: pipeline.stats(),
@@ -168,6 +191,7 @@ export async function createLocatorService(deps: LocatorServiceDeps): Promise<Lo
         logger.warn({ err: (err as Error).message }, 'registry refresh failed');
       }
     }, REGISTRY_REFRESH_MS),
+    setInterval(saveCalibration, CALIBRATION_SAVE_MS),
   ];
   for (const t of timers) t.unref();
   hub.start();
@@ -202,6 +226,7 @@ export async function createLocatorService(deps: LocatorServiceDeps): Promise<Lo
     close() {
       closing ??= (async () => {
         for (const t of timers) clearInterval(t);
+        saveCalibration();
         hub.close();
         await app.close();
         await store.close();

@@ -77,7 +77,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.register(
     apiRoutes({
       site: deps.site, state: deps.state, store: deps.store, stats: deps.stats, clock, version: LOCATOR_VERSION,
-      startedAt: clock(),
+      startedAt: clock(), registry: deps.registry,
     }),
   );
   const live = deps.live;

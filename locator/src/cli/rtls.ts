@@ -33,7 +33,7 @@ async function run(argv: string[], out: (line: string) => void): Promise<void> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const registry = openRegistry(config.dataDir);
+  const registry = openRegistry(config.dataDir, { defaultPathLoss: config.pipeline.pathLoss });
   try {
     if (cmd === 'list') {
       if (rest.length !== 0) throw new UsageError(USAGE);
