@@ -241,7 +241,10 @@ export function stepTrack(prev: TrackState | undefined, m: Measurement, o: Track
     return { state: r, out: output(r, true, true) };
   }
 
-  s.llr = o.llrMemory * s.llr + (pk.ll - mv.ll);
+  // A gated fix says "outlier or jump", not "moving": counting it would let one multipath spike unpark a track
+  // and throw its average away (a 30 m outlier moved parked tracks ~6 m before this). A real jump still resets
+  // the track through the gated run below.
+  s.llr = o.llrMemory * s.llr + (gated ? 0 : pk.ll - mv.ll);
   if (s.parked && s.llr < o.toMovingLlr) {
     s.parked = false;
     s.stillSince = Number.NaN;

@@ -68,7 +68,8 @@ export class WallSegments {
       const t = (qpx * sy - qpy * sx) / den;
       if (t < 0 || t >= 1 - 1e-9) continue;
       const u = (qpx * ry - qpy * rx) / den;
-      if (u < 0 || u > 1) continue;
+      // Half-open along the wall: where two segments of one wall meet, the crossing is charged once.
+      if (u < 0 || u >= 1) continue;
       loss += d[o + 8]!;
     }
     return loss;
