@@ -18,6 +18,15 @@ export default defineConfig({
         },
       })),
       {
+        // Accuracy harness and benchmark logic (issue #3): unit tests and the accuracy regression gate.
+        test: {
+          name: 'bench',
+          root: './bench',
+          include: ['test/**/*.test.ts'],
+          testTimeout: 180_000,
+        },
+      },
+      {
         test: {
           name: 'repo',
           root: './test',
