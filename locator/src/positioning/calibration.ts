@@ -46,10 +46,10 @@
  * its own residual and oscillate.
  */
 import { z } from 'zod';
-import type { WallFeature } from '@rtls/protocol';
 import type { GatewayRecord } from '../contracts.ts';
 import type { SiteLike } from '../zones/site-model.ts';
 import { TAG_HEIGHT_M, type PathLoss } from './locate-ble.ts';
+import { WallSegments } from './wall-loss.ts';
 
 export interface CalibrationOptions {
   /** Learned offsets are clamped to ±this, dB (receiver gain spread of real BLE gateways is a few dB). */
@@ -512,38 +512,20 @@ export function logDistancePredictor(
  * move, so results are cached (bounded).
  */
 export function createPlanWallLoss(site: SiteLike, gatewayOf: (id: string) => GatewayRecord | undefined): PlanWallLoss {
-  const wallsByFloor = new Map<string, readonly WallFeature[]>();
-  for (const f of site.floors) wallsByFloor.set(f.summary.id, f.walls ?? []);
+  // The same crossing rule as the solver's wall tables (wall-loss.ts), evaluated exactly: reference tags do not move.
+  const segments = new Map<string, WallSegments>();
+  for (const f of site.floors) segments.set(f.summary.id, new WallSegments(f.walls ?? []));
   const cache = new Map<string, number>();
   return (gatewayId, floor, x, y) => {
     const key = `${gatewayId}\u0000${floor}\u0000${x}\u0000${y}`;
     const hit = cache.get(key);
     if (hit !== undefined) return hit;
     const g = gatewayOf(gatewayId);
-    const walls = wallsByFloor.get(floor) ?? [];
-    let loss = 0;
-    if (g) for (const w of walls) loss += w.properties.attenuationDb * crossings(w.geometry.coordinates, x, y, g.x, g.y);
+    const walls = segments.get(floor);
+    const loss = g && walls ? walls.lossBetween(x, y, g.x, g.y) : 0;
     if (cache.size >= 10_000) cache.clear();
     cache.set(key, loss);
     return loss;
   };
 }
 
-/** How many segments of a polyline the segment a→b crosses (an end exactly at b does not count). */
-function crossings(line: readonly (readonly number[])[], ax: number, ay: number, bx: number, by: number): number {
-  const rx = bx - ax, ry = by - ay;
-  let n = 0;
-  for (let i = 0; i + 1 < line.length; i++) {
-    const q1x = line[i]![0]!, q1y = line[i]![1]!;
-    const sx = line[i + 1]![0]! - q1x, sy = line[i + 1]![1]! - q1y;
-    const den = rx * sy - ry * sx;
-    if (den === 0) continue;
-    const qpx = q1x - ax, qpy = q1y - ay;
-    const t = (qpx * sy - qpy * sx) / den;
-    if (t < 0 || t >= 1 - 1e-9) continue;
-    const u = (qpx * ry - qpy * rx) / den;
-    if (u < 0 || u > 1) continue;
-    n++;
-  }
-  return n;
-}
