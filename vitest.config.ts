@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // One project per workspace package, so `npm test` at the root runs everything and
 // `npm test -w <pkg>` runs one package. Integration tests start real processes and
 // sockets, so they get generous timeouts; tests never assert on timings.
-const pkgs = ['protocol', 'floorplans', 'broker', 'gateway-firmware-sim', 'locator', 'web'] as const;
+const pkgs = ['protocol', 'floorplans', 'broker', 'llrp-bridge', 'gateway-firmware-sim', 'locator', 'web'] as const;
 
 export default defineConfig({
   test: {
