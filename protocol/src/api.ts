@@ -57,11 +57,104 @@ export const GatewayInfoSchema = z.strictObject({
   x: z.number(),
   y: z.number(),
   room: SlugSchema.nullable(),
-  /** From the gateway's retained status / last will; null until it has said anything. */
+  /** MQTT topic filter the gateway publishes on (native gateways: their reads topic). */
+  topic: z.string(),
+  /**
+   * Native gateways: from the retained birth / last will. Vendor gateways have neither, so: 'online' while a message
+   * or heartbeat arrived within GATEWAY_SILENT_OFFLINE_MS, else 'offline'. null until it has said anything.
+   */
   state: GatewayStateSchema.nullable(),
   lastSeen: EpochMsSchema.nullable(),
 });
 export type GatewayInfo = z.infer<typeof GatewayInfoSchema>;
+
+/** A vendor gateway (no last will of ours) silent for this long is reported offline, ms (3 missed 30 s heartbeats). */
+export const GATEWAY_SILENT_OFFLINE_MS = 90_000;
+/** Decoded reads kept per gateway for GET /api/gateways/:id (issue #4 item 3). */
+export const GATEWAY_RECENT_READS = 100;
+/** Failed payloads kept per gateway, and the bytes of each one kept (the rest is cut, with its length noted). */
+export const GATEWAY_FAILED_PAYLOADS = 20;
+export const GATEWAY_FAILED_PAYLOAD_BYTES = 4096;
+
+export const GatewayRecentReadSchema = z.strictObject({
+  /** Normalised tag id (ble:…, ibeacon:…, epc:…). */
+  tag: z.string(),
+  rssi: z.number(),
+  /** Read time after normalisation (receive time when the gateway clock was not trusted), epoch ms. */
+  t: EpochMsSchema,
+  antenna: z.number().int().optional(),
+});
+export type GatewayRecentRead = z.infer<typeof GatewayRecentReadSchema>;
+
+export const GatewayFailedPayloadSchema = z.strictObject({
+  receivedAt: EpochMsSchema,
+  topic: z.string(),
+  reason: DropReasonSchema,
+  errors: z.array(z.string()),
+  /** The payload as received (UTF-8, invalid bytes replaced), cut to GATEWAY_FAILED_PAYLOAD_BYTES. */
+  payload: z.string(),
+  payloadBytes: z.number().int(),
+  truncated: z.boolean(),
+});
+export type GatewayFailedPayload = z.infer<typeof GatewayFailedPayloadSchema>;
+
+/** GET /api/gateways/:id — everything an installer needs to see whether a gateway works (issue #4 item 3). */
+export const GatewayDiagnosticsSchema = z.strictObject({
+  gateway: GatewayInfoSchema,
+  /** Why `state` is what it is: the native status message, or the age of the last message/heartbeat. */
+  stateSource: z.enum(['birth', 'last-will', 'heartbeat', 'traffic', 'silent', 'never']),
+  lastMessageAt: EpochMsSchema.nullable(),
+  lastHeartbeatAt: EpochMsSchema.nullable(),
+  heartbeatAgeMs: z.number().nullable(),
+  /** Over the last RATE_WINDOW (60 s). */
+  messagesPerS: z.number(),
+  readsPerS: z.number(),
+  totals: z.strictObject({
+    messages: z.number().int(),
+    reads: z.number().int(),
+    heartbeats: z.number().int(),
+    /** Messages dropped whole. */
+    rejectedMessages: z.number().int(),
+    /** Single reads (records) dropped while the rest of their message was kept. */
+    rejectedReads: z.number().int(),
+    duplicates: z.number().int(),
+    clockSkewed: z.number().int(),
+  }),
+  /** Message and read drops by reason (the same reasons as /api/health). */
+  rejections: z.record(z.string(), z.number().int()),
+  /** Gateway timestamp minus receive time of the latest timestamped read, ms; null when its reads carry no time. */
+  clockSkewMs: z.number().nullable(),
+  /** Distinct tags heard in the last 5 minutes. */
+  tagsHeard: z.number().int(),
+  recentReads: z.array(GatewayRecentReadSchema),
+  failedPayloads: z.array(GatewayFailedPayloadSchema),
+});
+export type GatewayDiagnostics = z.infer<typeof GatewayDiagnosticsSchema>;
+
+/** POST /api/gateways (admin): create a gateway; answers with its MQTT credentials (shown once). */
+export const GatewayCreateRequestSchema = z.strictObject({
+  id: GatewayIdSchema,
+  tech: GatewayTechSchema,
+  format: GatewayFormatSchema,
+  /** MQTT topic filter; omitted: suggestedTopicFilter(format, id, mac). Native gateways always use rtls/v1/gw/<id>/. */
+  topic: z.string().min(1).max(200).optional(),
+  /** The gateway's own MAC, for formats whose default topic carries it (Minew, MOKO, Ruuvi). */
+  mac: z.string().regex(/^[0-9A-Fa-f]{2}([:-]?[0-9A-Fa-f]{2}){5}$/, 'mac must be 6 bytes of hex').optional(),
+  floor: SlugSchema,
+  x: z.number().finite(),
+  y: z.number().finite(),
+  mountHeightM: z.number().min(0).max(20).default(2.5),
+  room: SlugSchema.optional(),
+  door: SlugSchema.optional(),
+  antennas: z.number().int().min(1).max(64).optional(),
+});
+export type GatewayCreateRequest = z.infer<typeof GatewayCreateRequestSchema>;
+
+export const GatewayCreateResponseSchema = z.strictObject({
+  gateway: GatewayInfoSchema,
+  credentials: z.lazy(() => GatewayCredentialsSchema),
+});
+export type GatewayCreateResponse = z.infer<typeof GatewayCreateResponseSchema>;
 
 export const GatewayListResponseSchema = z.strictObject({ gateways: z.array(GatewayInfoSchema) });
 export type GatewayListResponse = z.infer<typeof GatewayListResponseSchema>;

@@ -12,7 +12,8 @@ export const DropReasonSchema = z.enum([
   'gateway-mismatch', // payload's gateway id differs from the topic's
   'unknown-gateway', // gateway not in the registry, so it has no position
   'too-many-reads', // more reads than LIMITS.maxReadsPerBatch
-  'duplicate-batch', // same gateway and seq seen again (QoS 1 redelivery)
+  'duplicate-batch', // same gateway and seq seen again (QoS 1 redelivery); vendor formats: the same message again
+  'duplicate-read', // a vendor message repeating one of its own records exactly (the gateway reported a packet twice)
   'clock-skew', // batch time too far from receive time (receive time used, counted)
   'stale-read', // read older than the window
   'queue-full', // per-tag queue overflow under overload

@@ -72,6 +72,8 @@ export const GatewayPropsSchema = z.strictObject({
   id: GatewayIdSchema,
   tech: GatewayTechSchema,
   format: GatewayFormatSchema,
+  /** MQTT topic filter a vendor-format gateway publishes on (topic-filters.ts); native gateways use rtls/v1/gw/<id>/. */
+  topic: z.string().min(1).max(200).optional(),
   mountHeightM: z.number().min(0).max(20),
   /** Room the gateway is in (portals: the room on the inside of the door they guard). */
   room: SlugSchema.optional(),

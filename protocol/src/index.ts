@@ -1,5 +1,6 @@
 export * from './ids.ts';
 export * from './topics.ts';
+export * from './topic-filters.ts';
 export * from './limits.ts';
 export * from './reads.ts';
 export * from './floorplan.ts';
