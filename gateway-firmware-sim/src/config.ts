@@ -4,6 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { FaultPlanSchema } from './faults.ts';
+import { parseFormatSpec, type FormatSpec } from './vendor/assign-formats.ts';
 
 const intFromEnv = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
@@ -28,6 +30,38 @@ export const SimConfigSchema = z.object({
   rate: z.coerce.number().positive().max(1000).default(1),
   /** Site directory; unset = the sample hospital (RTLS_SIM_SITE_DIR). */
   siteDir: z.string().min(1).optional(),
+  /**
+   * Payload format per gateway (RTLS_SIM_FORMATS; issue #4 item 4): a mode — `site` (each gateway's site format;
+   * default, all native in the sample hospital), `native` or `mixed` (formats round-robin per technology) — and/or
+   * `format:gatewayId` entries, comma-separated, e.g. `mixed,zebra-iotc:L0-portal-main`.
+   */
+  formats: z
+    .string()
+    .default('site')
+    .transform((s, ctx): FormatSpec => {
+      try {
+        return parseFormatSpec(s);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /**
+   * Fault plan as JSON (RTLS_SIM_FAULTS; faults.ts): `[{ "gatewayId": "gw-1" | "*", "kind": "offline" |
+   * "clock-skew" | "duplicate" | "burst" | "truncate", "fromMs", "toMs", … }]`, times in simulated ms since start.
+   */
+  faults: z
+    .string()
+    .default('[]')
+    .transform((s, ctx): unknown => {
+      try {
+        return JSON.parse(s);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not JSON (expected an array of faults)' });
+        return z.NEVER;
+      }
+    })
+    .pipe(FaultPlanSchema),
   /** pino log level (RTLS_LOG_LEVEL). */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -44,6 +78,8 @@ export const SIM_ENV_NAMES: Record<keyof z.infer<typeof SimConfigSchema>, string
   advIntervalMs: 'RTLS_SIM_ADV_INTERVAL_MS',
   rate: 'RTLS_SIM_RATE',
   siteDir: 'RTLS_SIM_SITE_DIR',
+  formats: 'RTLS_SIM_FORMATS',
+  faults: 'RTLS_SIM_FAULTS',
   logLevel: 'RTLS_LOG_LEVEL',
 };
 
@@ -61,7 +97,12 @@ export function loadSimConfig(env: Env = process.env, overrides: Partial<Record<
   }
   const r = SimConfigSchema.safeParse(raw);
   if (!r.success) {
-    const lines = r.error.issues.map((i) => `${SIM_ENV_NAMES[i.path[0] as keyof typeof SIM_ENV_NAMES] ?? String(i.path[0])}: ${i.message}`);
+    const lines = r.error.issues.map((i) => {
+      const name = SIM_ENV_NAMES[i.path[0] as keyof typeof SIM_ENV_NAMES] ?? String(i.path[0]);
+      // Nested settings (the fault plan) also name the entry and field: RTLS_SIM_FAULTS[0].toMs.
+      const sub = i.path.slice(1).map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('');
+      return `${name}${sub}: ${i.message}`;
+    });
     throw new Error(`invalid simulator configuration:\n  ${lines.join('\n  ')}`);
   }
   return Object.freeze(r.data);
@@ -70,7 +111,10 @@ export function loadSimConfig(env: Env = process.env, overrides: Partial<Record<
 /** Same as loadSimConfig; the name every service's config module exports. */
 export const loadConfig = loadSimConfig;
 
-/** Maps the command line (`--tags 300 --seed 42 --url … --credentials … --truth … --rate 1 …`) to config overrides. */
+/**
+ * Maps the command line (`--tags 300 --seed 42 --url … --credentials … --truth … --rate 1 --formats mixed
+ * --faults '[…]' …`) to config overrides.
+ */
 export function parseCliArgs(argv: readonly string[]): Partial<Record<keyof typeof SIM_ENV_NAMES, string>> {
   const { values } = parseArgs({
     args: [...argv],
@@ -84,6 +128,8 @@ export function parseCliArgs(argv: readonly string[]): Partial<Record<keyof type
       'batch-ms': { type: 'string' },
       'adv-interval-ms': { type: 'string' },
       site: { type: 'string' },
+      formats: { type: 'string' },
+      faults: { type: 'string' },
       'log-level': { type: 'string' },
     },
     strict: true,
@@ -102,6 +148,8 @@ export function parseCliArgs(argv: readonly string[]): Partial<Record<keyof type
   set('batchMs', values['batch-ms']);
   set('advIntervalMs', values['adv-interval-ms']);
   set('siteDir', values.site);
+  set('formats', values.formats);
+  set('faults', values.faults);
   set('logLevel', values['log-level']);
   return out;
 }

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Aedes, type Client } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
-  GATEWAY_READS_FILTER, GATEWAY_STATUS_FILTER, GatewayStatusSchema, ReadBatchSchema, parseGatewayTopic, systemClock, type GatewayStatus,
+  GATEWAY_READS_FILTER, GATEWAY_STATUS_FILTER, GatewayStatusSchema, ReadBatchSchema, parseGatewayTopic, systemClock, topicMatchesFilter,
+  type GatewayFormat, type GatewayStatus,
 } from '@rtls/protocol';
 import { SimRunner, Simulation } from '../src/index.ts';
 import { fixtureSite } from './fixture-site.ts';
@@ -188,5 +189,159 @@ describe('SimRunner without a broker', () => {
     } finally {
       await runner.stop();
     }
+  });
+});
+
+describe('SimRunner with vendor formats and faults against a real Aedes broker', () => {
+  // One gateway per vendor format, two native ones (one of which goes offline for a while), on the fixture site.
+  const FORMATS: Record<string, GatewayFormat> = {
+    'gw-store-0': 'minew-jsonlong',
+    'gw-pr-101': 'moko-mkgw',
+    'gw-corr-0-4': 'espresense',
+    'gw-corr-0-12': 'openmqttgateway',
+    'gw-corr-0-20': 'ruuvi',
+    'cab-sterile-0': 'zebra-iotc',
+    'cab-or-1': 'impinj-iot',
+    'gw-icu-1': 'native',
+    'gw-corr-0-28': 'native',
+  };
+  const OFFLINE_GW = 'gw-icu-1';
+  const DUPLICATING_GW = 'gw-corr-0-12';
+  let broker: Aedes;
+  let server: Server;
+  let url: string;
+  let sim: Simulation;
+  let runner: SimRunner;
+  let filters: Map<string, { format: GatewayFormat; topic: string; mac: string }>;
+  const denied: string[] = [];
+  const checked = new Set<string>();
+  const seen: Array<{ topic: string; payload: Buffer; retain: boolean }> = [];
+  let observer: MqttClient;
+
+  /** Which gateway a topic belongs to (by its filter), or undefined. */
+  const owner = (topic: string) => [...filters].find(([id, f]) => (f.format === 'native' ? parseGatewayTopic(topic)?.gatewayId === id : topicMatchesFilter(f.topic, topic)))?.[0];
+  const from = (gw: string) => seen.filter((m) => owner(m.topic) === gw);
+
+  beforeAll(async () => {
+    broker = await Aedes.createBroker();
+    broker.authenticate = (client, username, pw, done) => {
+      const given = pw?.toString('utf8');
+      done(null, (username === OBSERVER.username && given === OBSERVER.password) || (username === client.id && given === password(client.id)));
+    };
+    // The real broker's ACL: a gateway publishes only where its topic filter matches (native: its rtls/v1 topics).
+    broker.authorizePublish = (client, packet, done) => {
+      const f = client ? filters.get(client.id) : undefined;
+      const ok = !client || (f?.format === 'native' ? parseGatewayTopic(packet.topic)?.gatewayId === client.id : f !== undefined && topicMatchesFilter(f.topic, packet.topic));
+      if (client) checked.add(client.id);
+      if (!ok) denied.push(`${client?.id} → ${packet.topic}`);
+      done(ok ? null : new Error('not your topic'));
+    };
+    server = createServer(broker.handle);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    sim = new Simulation({ site: fixtureSite(), seed: 42, tagCount: 40, startTime: Date.now() });
+    runner = new SimRunner({
+      simulation: sim,
+      brokerUrl: url,
+      clock: systemClock,
+      speed: 10,
+      heartbeatMs: 200,
+      reconnectMinMs: 100,
+      gatewayIds: Object.keys(FORMATS),
+      formats: FORMATS,
+      credentials: (gw) => ({ username: gw, password: password(gw) }),
+      faults: [
+        { gatewayId: OFFLINE_GW, kind: 'offline', fromMs: 4000, toMs: 9000 },
+        { gatewayId: DUPLICATING_GW, kind: 'duplicate', fromMs: 0, toMs: 3_600_000 },
+      ],
+      faultSeed: 42,
+    });
+    filters = runner.gatewayFormats();
+
+    observer = await mqtt.connectAsync(url, { ...OBSERVER, clientId: `obs-${Math.random().toString(16).slice(2)}`, reconnectPeriod: 0 });
+    observer.on('message', (topic, payload, packet) => seen.push({ topic, payload, retain: packet.retain }));
+    await observer.subscribeAsync([...new Set([...filters.values()].filter((f) => f.format !== 'native').map((f) => f.topic)), GATEWAY_STATUS_FILTER, GATEWAY_READS_FILTER], { qos: 1 });
+    await runner.start();
+  });
+
+  afterAll(async () => {
+    await runner?.stop();
+    await observer?.endAsync();
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('every vendor gateway publishes its format on its own vendor topic, with its own credentials, and nothing is refused', async () => {
+    const vendor = Object.keys(FORMATS).filter((id) => FORMATS[id] !== 'native');
+    await waitFor(() => vendor.every((id) => from(id).some((m) => !m.retain)), 'a message from every vendor gateway', 20_000);
+    expect(denied).toEqual([]);
+    for (const id of vendor) expect(checked.has(id)).toBe(true); // the ACL above did see each gateway's publishes
+    const tags = new Set(sim.tags().map((t) => t.id));
+    const mac = (id: string) => filters.get(id)!.mac;
+    const body = (m: { payload: Buffer }) => JSON.parse(m.payload.toString('utf8')) as Record<string, unknown> & unknown[];
+
+    // Each message decodes to the vendor's shape and names simulated tags in the vendor's spelling.
+    const minew = from('gw-store-0').map(body);
+    for (const arr of minew) {
+      expect(arr[0]).toMatchObject({ type: 'Gateway', mac: mac('gw-store-0') });
+      for (const r of arr.slice(1) as Array<{ mac: string; timestamp: string }>) {
+        expect(tags.has(`ble:${r.mac}`)).toBe(true);
+        expect(r.timestamp).toMatch(/Z$/);
+      }
+    }
+    for (const m of from('gw-pr-101').map(body)) {
+      expect(m.device_info).toEqual({ mac: mac('gw-pr-101').toLowerCase() });
+      if (m.msg_id === 3070) for (const r of m.data as Array<{ mac: string }>) expect(tags.has(`ble:${r.mac.toUpperCase()}`)).toBe(true);
+    }
+    for (const m of from('gw-corr-0-4')) {
+      expect(m.topic).toMatch(/^espresense\/devices\/[0-9a-f]{12}\/gw-corr-0-4$/);
+      expect(tags.has(`ble:${(body(m).id as string).toUpperCase()}`)).toBe(true);
+    }
+    for (const m of from('gw-corr-0-12')) expect(tags.has(`ble:${(body(m).id as string).replace(/:/g, '')}`)).toBe(true);
+    for (const m of from('gw-corr-0-20').filter((x) => !x.topic.endsWith('/gw_status'))) {
+      const b = body(m);
+      expect(b.ts).toMatch(/^\d{10}$/);
+      expect(tags.has(`ble:${(b.data as string).slice(-12)}`)).toBe(true);
+    }
+    // Tag events come in arrays (data batching); the management heartbeat is a single object on the same topic.
+    for (const m of from('cab-sterile-0').map(body)) {
+      const events = [m].flat() as Array<{ type: string; data: { idHex?: string } }>;
+      for (const e of events) if (e.type !== 'heartbeat') expect(tags.has(`epc:${e.data.idHex!.toUpperCase()}`)).toBe(true);
+    }
+    for (const m of from('cab-or-1').map(body)) {
+      expect(m.eventType).toBe('tagInventory');
+      expect(tags.has(`epc:${(m.tagInventoryEvent as { epcHex: string }).epcHex}`)).toBe(true);
+    }
+    const byFormat = runner.stats().messagesByFormat;
+    for (const f of new Set(Object.values(FORMATS))) expect(byFormat[f]).toBeGreaterThan(0);
+  });
+
+  it('vendor gateways publish no rtls/v1 status; Zebra and MOKO send their own heartbeats; Ruuvi its retained gw_status', async () => {
+    await waitFor(() => from('cab-sterile-0').some((m) => m.payload.includes('"heartbeat"')), 'a Zebra heartbeat');
+    await waitFor(() => from('gw-pr-101').some((m) => m.payload.includes('"msg_id":3004')), 'a MOKO heartbeat');
+    const statusFrom = new Set(seen.map((m) => parseGatewayTopic(m.topic)).filter((p) => p?.kind === 'status').map((p) => p!.gatewayId));
+    expect([...statusFrom].sort()).toEqual(['gw-corr-0-28', 'gw-icu-1']);
+    const gwStatus = from('gw-corr-0-20').filter((m) => m.topic.endsWith('/gw_status'));
+    expect(gwStatus.map((m) => JSON.parse(m.payload.toString()))).toContainEqual({ state: 'online' });
+  });
+
+  it('an offline span drops the connection (the broker publishes the native last will) and the gateway comes back', async () => {
+    const status = () => seen.filter((m) => parseGatewayTopic(m.topic)?.gatewayId === OFFLINE_GW && parseGatewayTopic(m.topic)?.kind === 'status').map((m) => JSON.parse(m.payload.toString()) as GatewayStatus);
+    await waitFor(() => status().some((s) => s.state === 'offline'), 'the last will');
+    const willAt = status().findIndex((s) => s.state === 'offline');
+    expect(status()[willAt]).toEqual({ gw: OFFLINE_GW, state: 'offline' }); // the will, not a clean shutdown's status
+    await waitFor(() => status().slice(willAt).some((s) => s.state === 'online'), 'back online');
+    const f = runner.stats().faults;
+    expect(f.offlineSpans).toBe(1);
+    expect(f.offlineDropped).toBeGreaterThan(0);
+  });
+
+  it('a duplicating gateway publishes each message twice in a row', async () => {
+    await waitFor(() => from(DUPLICATING_GW).length >= 10, 'messages from the duplicating gateway');
+    const ms = from(DUPLICATING_GW);
+    expect(ms.length % 2).toBe(0);
+    for (let i = 0; i + 1 < ms.length; i += 2) expect(ms[i]!.payload.equals(ms[i + 1]!.payload)).toBe(true);
+    expect(runner.stats().faults.duplicated).toBeGreaterThanOrEqual(ms.length / 2);
   });
 });
