@@ -10,7 +10,7 @@
 import { type Site } from '@rtls/floorplans';
 import { Simulation, type SimulationOptions, receiveProbability } from '@rtls/gateway-firmware-sim';
 import { createPipeline, DEFAULT_PIPELINE_OPTIONS, type GatewayRecord, type PipelineSink, type RegistryView } from '@rtls/locator';
-import { gatewayReadsTopic, type TagSummary } from '@rtls/protocol';
+import { gatewayReadsTopic, gatewayStatusTopic, type GatewayStatus, type TagSummary } from '@rtls/protocol';
 import type { ReportedFix, Span, TagRun } from './metrics.ts';
 import { type BoundOutage, ScenarioBound } from './scenario-bound.ts';
 import type { ScenarioSpec } from './scenarios.ts';
@@ -20,6 +20,8 @@ import { TruthTrackBuilder } from './truth-track.ts';
 export const T0 = 1_735_689_600_000;
 /** One step = one pipeline tick, as the service's default RTLS_TICK_MS (locator/src/config.ts). */
 export const STEP_MS = 100;
+/** Gateway status heartbeat period (SimRunner's default), ms. */
+const HEARTBEAT_MS = 30_000;
 /** Mean of the BLE advDelay (0–10 ms uniform) the simulator adds to each advertising interval. */
 const MEAN_ADV_DELAY_MS = 5;
 
@@ -84,7 +86,7 @@ export function runScenario(site: Site, spec: ScenarioSpec, wallMs: () => number
   const gateways: GatewayRecord[] = sim.gateways().map((g) => ({ ...g }));
   const gatewayById = new Map(gateways.map((g) => [g.id, g]));
   const tagById = new Map<string, TagSummary>(sim.tags().map((t) => [t.id, { id: t.id, kind: t.kind, label: t.label, registered: true, category: t.category ?? null }]));
-  const registry: RegistryView = { gateway: (id) => gatewayById.get(id), tag: (id) => tagById.get(id) };
+  const registry: RegistryView = { gateway: (id) => gatewayById.get(id), tag: (id) => tagById.get(id), gateways: () => gateways };
 
   const span: Span = spec.failure
     ? { from: T0 + spec.failure.atS * 1000, to: T0 + spec.durationS * 1000 }
@@ -123,6 +125,15 @@ export function runScenario(site: Site, spec: ScenarioSpec, wallMs: () => number
   for (now = T0 + STEP_MS; now <= end; now += STEP_MS) {
     // Serialised before the clock starts: the pipeline's cost, not the simulator's, is what is timed.
     const msgs = sim.step(now).map((b) => ({ topic: gatewayReadsTopic(b.gw), payload: encoder.encode(JSON.stringify(b)), receivedAt: now }));
+    // Status heartbeats as SimRunner sends them (every 30 s per gateway, staggered): a gateway that hears no tag still
+    // says it is alive, and a failed one falls silent — which is all the locator can know of a failure.
+    for (let g = 0; g < gateways.length; g++) {
+      if ((now - T0 + g * 97 * STEP_MS) % HEARTBEAT_MS !== 0) continue;
+      const id = gateways[g]!.id;
+      if (outages.some((o) => o.gateway === id && now >= o.from && (o.to === undefined || now < o.to))) continue;
+      const status: GatewayStatus = { gw: id, state: 'online', t: now, fw: 'sim' };
+      msgs.push({ topic: gatewayStatusTopic(id), payload: encoder.encode(JSON.stringify(status)), receivedAt: now });
+    }
     stepFixes = 0;
     const w0 = wallMs();
     for (const m of msgs) pipeline.handle(m);

@@ -3,14 +3,21 @@
  * their own topics). Pure functions, so the rules are tested without sockets.
  */
 import { z } from 'zod';
-import { GatewayIdSchema, gatewayMayPublish, gatewayTopicPrefix } from '@rtls/protocol';
+import { GatewayIdSchema, gatewayMayPublish, gatewayTopicPrefix, topicFilterProblem, topicMatchesFilter } from '@rtls/protocol';
 
 /** The identity a client authenticated as; bound to the MQTT client for its whole session, whatever its client id. */
 export const PrincipalSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('gateway'), gatewayId: GatewayIdSchema }),
+  z.strictObject({
+    kind: z.literal('gateway'),
+    gatewayId: GatewayIdSchema,
+    /** Vendor topic filters this gateway may also publish on (issue #4: Minew, Zebra, … use their own topics). */
+    topics: z.array(z.string().refine((f) => topicFilterProblem(f) === null, 'not a usable vendor topic filter')).max(8).optional(),
+  }),
   z.strictObject({ kind: z.literal('service'), name: z.string().min(1).max(64) }),
 ]);
-export type Principal = { kind: 'gateway'; gatewayId: string } | { kind: 'service'; name: string };
+export type Principal =
+  | { kind: 'gateway'; gatewayId: string; topics?: readonly string[] }
+  | { kind: 'service'; name: string };
 
 /**
  * Checks a username and password; resolves the principal, or null for unknown user or wrong password.
@@ -23,7 +30,12 @@ const SYS_PREFIX = '$SYS';
 
 /** May this principal publish to `topic` (a plain topic, no wildcards)? Also applies to a last will's topic. */
 export function mayPublish(principal: Principal, topic: string): boolean {
-  if (principal.kind === 'gateway') return gatewayMayPublish(principal.gatewayId, topic);
+  if (principal.kind === 'gateway') {
+    if (gatewayMayPublish(principal.gatewayId, topic)) return true;
+    // A vendor filter never covers $SYS or the native tree (topicFilterProblem refuses both), so a gateway cannot
+    // publish as another gateway through it.
+    return !topic.startsWith(SYS_PREFIX) && (principal.topics ?? []).some((f) => topicMatchesFilter(f, topic));
+  }
   return !topic.startsWith(SYS_PREFIX);
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gatewayReadsTopic, gatewayStatusTopic } from '@rtls/protocol';
-import { mayPublish, maySubscribe, type Principal } from '../src/acl.ts';
+import { PrincipalSchema, mayPublish, maySubscribe, type Principal } from '../src/acl.ts';
 
 const gwA: Principal = { kind: 'gateway', gatewayId: 'gw-a' };
 const svc: Principal = { kind: 'service', name: 'locator' };
@@ -13,6 +13,21 @@ describe('topic ACL', () => {
     expect(mayPublish(gwA, 'rtls/v1/gw/gw-a/config')).toBe(false);
     expect(mayPublish(gwA, 'rtls/v1/gw/gw-a')).toBe(false);
     expect(mayPublish(gwA, '$SYS/x')).toBe(false);
+  });
+
+  it('lets a vendor gateway publish on its own topic filter too, and nowhere else (issue #4)', () => {
+    const minew: Principal = { kind: 'gateway', gatewayId: 'gw-m', topics: ['/gw/ac233fc001ea/status'] };
+    const esp: Principal = { kind: 'gateway', gatewayId: 'gw-e', topics: ['espresense/devices/+/icu-3'] };
+    expect(mayPublish(minew, '/gw/ac233fc001ea/status')).toBe(true);
+    expect(mayPublish(minew, '/gw/ac233fc001eb/status')).toBe(false);
+    expect(mayPublish(minew, gatewayReadsTopic('gw-m'))).toBe(true);
+    expect(mayPublish(esp, 'espresense/devices/ble-1/icu-3')).toBe(true);
+    expect(mayPublish(esp, 'espresense/devices/ble-1/icu-4')).toBe(false);
+    expect(mayPublish(esp, 'espresense/devices/ble-1/icu-3/x')).toBe(false);
+    // A principal loaded from a credentials file cannot smuggle in a filter that captures everything.
+    expect(PrincipalSchema.safeParse({ kind: 'gateway', gatewayId: 'gw-x', topics: ['#'] }).success).toBe(false);
+    expect(PrincipalSchema.safeParse({ kind: 'gateway', gatewayId: 'gw-x', topics: ['rtls/v1/gw/gw-y/reads'] }).success).toBe(false);
+    expect(PrincipalSchema.safeParse({ kind: 'gateway', gatewayId: 'gw-x', topics: ['zebra/gw-x/data'] }).success).toBe(true);
   });
 
   it('lets a service publish anywhere except $SYS', () => {

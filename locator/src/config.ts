@@ -42,6 +42,12 @@ export const LocatorEnvSchema = z.object({
   RTLS_MQTT_USERNAME: optStr(),
   /** Secret: never logged. */
   RTLS_MQTT_PASSWORD: optStr(),
+  /**
+   * What the locator subscribes to. 'all' (default): every topic ('#'), so a message on a topic no gateway owns is
+   * counted as unknown-topic and an installer sees a misconfigured gateway (issue #4). 'gateways': only the native
+   * gateway topics and the registered vendor gateways' filters — for an external broker shared with other systems.
+   */
+  RTLS_MQTT_SUBSCRIBE: z.preprocess(unset, z.enum(['all', 'gateways']).default('all')),
   RTLS_LOG_LEVEL: z.preprocess(unset, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
   /** WebSocket deltas are batched and sent every this many ms. */
   RTLS_LIVE_FLUSH_MS: int(250, 20, 60_000),
@@ -88,7 +94,10 @@ function toConfig(e: z.output<typeof LocatorEnvSchema>) {
     dataDir: path.resolve(e.RTLS_DATA_DIR),
     siteDir: path.resolve(e.RTLS_SITE_DIR),
     webDist: path.resolve(e.RTLS_WEB_DIST),
-    mqtt: { url: e.RTLS_MQTT_URL ?? null, username: e.RTLS_MQTT_USERNAME ?? null, password: e.RTLS_MQTT_PASSWORD ?? null },
+    mqtt: {
+      url: e.RTLS_MQTT_URL ?? null, username: e.RTLS_MQTT_USERNAME ?? null, password: e.RTLS_MQTT_PASSWORD ?? null,
+      subscribe: e.RTLS_MQTT_SUBSCRIBE,
+    },
     logLevel: e.RTLS_LOG_LEVEL,
     liveFlushMs: e.RTLS_LIVE_FLUSH_MS,
     tickMs: e.RTLS_TICK_MS,

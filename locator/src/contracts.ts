@@ -20,6 +20,11 @@ export interface GatewayRecord {
   /** RFID portal: the door it guards. */
   door: string | null;
   antennas: number | null;
+  /**
+   * MQTT topic filter of a vendor-format gateway (issue #4 item 2); absent or the native reads topic for native
+   * gateways, which always publish under rtls/v1/gw/<id>/.
+   */
+  topic?: string;
 }
 
 /** Read-only registry lookups the pipeline needs. Implemented over SQLite by the registry module. */
@@ -33,6 +38,10 @@ export interface RegistryView {
   tagModelOffsetDb?(model: string): number;
   /** Surveyed position of a reference tag (issue #3 item 2: calibration from reference tags). */
   referenceTag?(id: string): { floor: string; x: number; y: number } | undefined;
+  /** Every registered gateway (vendor topic routing; the room filter learns which rooms have a live gateway). */
+  gateways?(): readonly GatewayRecord[];
+  /** Changes whenever the gateway list may have changed (the pipeline rebuilds its topic index then). */
+  revision?(): number;
   /** Site path-loss parameters (registry value, else the configured default). */
   pathLoss?(): { rssiAt1mDbm: number; exponent: number };
 }

@@ -124,6 +124,16 @@ export async function createLocatorService(deps: LocatorServiceDeps): Promise<Lo
     },
   });
 
+  // Gateway state for the API: the ingest's diagnostics know vendor gateways' traffic and heartbeats as well as
+  // native births and last wills (issue #4 item 3).
+  const diagnostics = pipeline.diagnostics;
+  if (diagnostics) {
+    state.useGatewayActivity((id) => {
+      const s = diagnostics.state(id);
+      return s.source === 'never' ? undefined : { state: s.state, lastSeen: s.lastSeen };
+    });
+  }
+
   // Calibration (issue #3 item 2): learning resumes from the stored snapshot; estimates are written back every minute
   // and on close, where the view (and so the pipeline) picks them up.
   const learner = pipeline.calibration;
@@ -155,13 +165,27 @@ export async function createLocatorService(deps: LocatorServiceDeps): Promise<Lo
 
   const app = buildApi({
     config, site, registry, state, store, stats: () => healthParts(stats()), logger, clock, live: hub,
+    ...(pipeline.diagnostics ? { diagnostics: pipeline.diagnostics } : {}),
   });
 
   const onMessage = (msg: InboundMessage) => pipeline.handle(msg);
-  const subscriptions = Promise.all([
-    messageSource.subscribe(GATEWAY_READS_FILTER, onMessage),
-    messageSource.subscribe(GATEWAY_STATUS_FILTER, onMessage),
-  ]);
+  // Native topics plus every vendor gateway's filter, or everything (config.mqtt.subscribe). New vendor gateways
+  // (POST /api/gateways, the CLI) are picked up on the registry refresh; filters are never dropped, since a removed
+  // gateway's messages should still be counted as unknown-topic rather than vanish.
+  const subscribed = new Set<string>();
+  const syncSubscriptions = (): Promise<void>[] => {
+    const wanted = config.mqtt.subscribe === 'all'
+      ? ['#']
+      : [GATEWAY_READS_FILTER, GATEWAY_STATUS_FILTER, ...view.gateways().filter((g) => g.format !== 'native' && g.topic).map((g) => g.topic!)];
+    const added: Promise<void>[] = [];
+    for (const f of wanted) {
+      if (subscribed.has(f)) continue;
+      subscribed.add(f);
+      added.push(messageSource.subscribe(f, onMessage));
+    }
+    return added;
+  };
+  const subscriptions = Promise.all(syncSubscriptions());
   if (messageSource.isConnected()) {
     await subscriptions;
   } else {
@@ -187,6 +211,7 @@ export async function createLocatorService(deps: LocatorServiceDeps): Promise<Lo
     setInterval(() => {
       try {
         if (registry.refreshIfChanged()) logger.info('registry changed; view reloaded');
+        for (const p of syncSubscriptions()) p.catch((err: Error) => logger.error({ err: err.message }, 'subscribing to a vendor topic failed'));
       } catch (err) {
         logger.warn({ err: (err as Error).message }, 'registry refresh failed');
       }

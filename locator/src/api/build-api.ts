@@ -20,6 +20,8 @@ import type { HistoryStore } from '../store/history-store.ts';
 import type { LiveHub } from '../live/live-hub.ts';
 import { apiErrorHandler, sendError } from './error-handler.ts';
 import { apiRoutes, type HealthParts } from './routes.ts';
+import { gatewayRoutes } from './gateway-routes.ts';
+import type { GatewayDiagnostics } from '../ingest/gateway-diagnostics.ts';
 
 export interface ApiDeps {
   config: LocatorConfig;
@@ -32,6 +34,8 @@ export interface ApiDeps {
   clock: Clock;
   /** The live feed; without it /api/live is not served. */
   live?: LiveHub;
+  /** The pipeline's gateway diagnostics; without them GET /api/gateways/:id and POST /api/gateways are not served. */
+  diagnostics?: GatewayDiagnostics;
 }
 
 /** Largest request body, bytes: the API takes small JSON bodies only. */
@@ -80,6 +84,9 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       startedAt: clock(), registry: deps.registry,
     }),
   );
+  if (deps.diagnostics) {
+    app.register(gatewayRoutes({ site: deps.site, registry: deps.registry, state: deps.state, diagnostics: deps.diagnostics }));
+  }
   const live = deps.live;
   if (live) app.register(async (scope) => live.register(scope));
 

@@ -30,6 +30,7 @@ export class CachedRegistryView implements RegistryView {
   #gateways = new Map<string, GatewayRecord>();
   #tags = new Map<string, TagSummary>();
   #calibration: CalibrationView;
+  #revision = 0;
 
   /** `defaultPathLoss`: what pathLoss() gives until the site stores its own (the service passes its config). */
   constructor(defaultPathLoss: PathLoss = DEFAULT_PIPELINE_OPTIONS.pathLoss) {
@@ -77,7 +78,13 @@ export class CachedRegistryView implements RegistryView {
     return this.#calibration.pathLoss;
   }
 
+  /** Bumped by every replace(), so the pipeline knows when to rebuild its topic index. */
+  revision(): number {
+    return this.#revision;
+  }
+
   replace(gateways: readonly GatewayRecord[], tags: readonly TagSummary[], calibration?: CalibrationView): void {
+    this.#revision++;
     this.#gateways = new Map(gateways.map((g) => [g.id, Object.freeze(g)]));
     this.#tags = new Map(tags.map((t) => [t.id, Object.freeze(t)]));
     if (calibration) {

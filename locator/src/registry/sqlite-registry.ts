@@ -9,7 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Site } from '@rtls/floorplans';
 import {
-  RtlsError, gatewayReadsTopic, systemClock,
+  RtlsError, gatewayReadsTopic, suggestedTopicFilter, systemClock, topicFilterProblem, topicFiltersOverlap,
   type Clock, type GatewayCredentials, type GatewayFormat, type GatewayTech, type TagKind, type TagRegistration,
   type TagSummary,
 } from '@rtls/protocol';
@@ -77,8 +77,41 @@ export interface LearnedCalibration {
   snapshot?: unknown;
 }
 
+/** What POST /api/gateways creates (the API validated the floor and room against the site). */
+export interface NewGateway {
+  id: string;
+  tech: GatewayTech;
+  format: GatewayFormat;
+  /** Topic filter; omitted: the format's suggested filter (native: always its rtls/v1 reads topic). */
+  topic?: string;
+  mac?: string;
+  floor: string;
+  x: number;
+  y: number;
+  mountHeightM: number;
+  room?: string;
+  door?: string;
+  antennas?: number;
+}
+
+/** The stored topic: native gateways always publish under rtls/v1/gw/<id>/; vendor ones on their filter. */
+function topicFor(format: GatewayFormat, id: string, topic?: string, mac?: string): string {
+  if (format === 'native') return gatewayReadsTopic(id);
+  return topic ?? suggestedTopicFilter(format, id, mac);
+}
+
 export interface Registry {
   readonly path: string;
+  /**
+   * Creates a gateway and issues its MQTT credentials (shown once). Existing id or a vendor topic overlapping another
+   * gateway's → RTLS_ERR_CONFLICT; an unusable topic filter → RTLS_ERR_VALIDATION.
+   */
+  createGateway(g: NewGateway): Promise<{ gateway: RegisteredGateway; credentials: GatewayCredentials }>;
+  /**
+   * Changes how an existing gateway publishes (an installer switching firmware, or the demo running a mixed fleet):
+   * same checks as createGateway. Unknown id → RTLS_ERR_GATEWAY_NOT_FOUND. Credentials are kept.
+   */
+  setGatewayIngest(id: string, ingest: { format: GatewayFormat; topic?: string; mac?: string }): RegisteredGateway;
   /** Upsert gateways from the floor plan's gateway features; existing password hashes are kept. */
   syncGatewaysFromSite(site: Site): SyncResult;
   /** New random password (the old one stops working at once); unknown id → RTLS_ERR_GATEWAY_NOT_FOUND. */
@@ -216,7 +249,7 @@ const toRegistered = (r: GatewayRow): RegisteredGateway => ({
 });
 const toRecord = (r: GatewayRow): GatewayRecord => ({
   id: r.id, tech: r.tech as GatewayTech, format: r.format as GatewayFormat, floor: r.floor, x: r.x, y: r.y,
-  mountHeightM: r.mount_height_m, room: r.room, door: r.door, antennas: r.antennas,
+  mountHeightM: r.mount_height_m, room: r.room, door: r.door, antennas: r.antennas, topic: r.topic,
 });
 const toSummary = (r: TagRow): TagSummary => ({
   id: r.id, kind: r.kind as TagKind, label: r.label, registered: true, category: r.category,
@@ -243,13 +276,20 @@ export function openRegistry(dataDir: string, opts: RegistryOptions = {}): Regis
     upsertGateway: db.prepare(`
       INSERT INTO gateways (id, tech, format, floor, x, y, mount_height_m, room, door, antennas, topic, password_hash, created_at, updated_at)
       VALUES (@id, @tech, @format, @floor, @x, @y, @mountHeightM, @room, @door, @antennas, @topic, NULL, @now, @now)
-      ON CONFLICT(id) DO UPDATE SET tech = excluded.tech, format = excluded.format, floor = excluded.floor, x = excluded.x,
+      ON CONFLICT(id) DO UPDATE SET tech = excluded.tech, floor = excluded.floor, x = excluded.x,
         y = excluded.y, mount_height_m = excluded.mount_height_m, room = excluded.room, door = excluded.door,
-        antennas = excluded.antennas, topic = excluded.topic, updated_at = excluded.updated_at`),
+        antennas = excluded.antennas, updated_at = excluded.updated_at,
+        format = CASE WHEN @siteIngest = 1 THEN excluded.format ELSE gateways.format END,
+        topic = CASE WHEN @siteIngest = 1 THEN excluded.topic ELSE gateways.topic END`),
     upsertTag: db.prepare(`
       INSERT INTO tags (id, kind, label, category, created_at) VALUES (@id, @kind, @label, @category, @now)
       ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, label = excluded.label, category = excluded.category`),
     gatewayTech: db.prepare<[string], { tech: string }>('SELECT tech FROM gateways WHERE id = ?'),
+    topicOf: db.prepare<[string], { topic: string }>('SELECT topic FROM gateways WHERE id = ?'),
+    setIngest: db.prepare('UPDATE gateways SET format = @format, topic = @topic, updated_at = @now WHERE id = @id'),
+    insertGateway: db.prepare(`
+      INSERT INTO gateways (id, tech, format, floor, x, y, mount_height_m, room, door, antennas, topic, password_hash, created_at, updated_at)
+      VALUES (@id, @tech, @format, @floor, @x, @y, @mountHeightM, @room, @door, @antennas, @topic, NULL, @now, @now)`),
     allReferenceTags: db.prepare<[], ReferenceTagRow>('SELECT * FROM reference_tags ORDER BY tag'),
     referenceTag: db.prepare<[string], ReferenceTagRow>('SELECT * FROM reference_tags WHERE tag = ?'),
     upsertReferenceTag: db.prepare(`
@@ -318,7 +358,11 @@ export function openRegistry(dataDir: string, opts: RegistryOptions = {}): Regis
         const [x, y] = g.geometry.coordinates;
         q.upsertGateway.run({
           id: p.id, tech: p.tech, format: p.format, floor: floor.summary.id, x, y, mountHeightM: p.mountHeightM,
-          room: p.room ?? null, door: p.door ?? null, antennas: p.antennas ?? null, topic: gatewayReadsTopic(p.id), now,
+          room: p.room ?? null, door: p.door ?? null, antennas: p.antennas ?? null, topic: topicFor(p.format, p.id, p.topic), now,
+          // Format and topic come from the plan when the gateway is new or the plan names a vendor topic; otherwise
+          // what the registry holds wins, so a gateway switched to its vendor firmware through the API (or the demo's
+          // mixed fleet) keeps its format across restarts.
+          siteIngest: !before.has(p.id) || p.topic !== undefined ? 1 : 0,
         });
         seen.add(p.id);
         if (before.has(p.id)) updated++;
@@ -355,8 +399,57 @@ export function openRegistry(dataDir: string, opts: RegistryOptions = {}): Regis
     if (row.tech !== 'ble') throw new RtlsError('RTLS_ERR_VALIDATION', undefined, [`id: ${gatewayId} is a ${row.tech} gateway; offsets apply to BLE gateways only`]);
   };
 
+  const createTx = db.transaction((g: NewGateway, topic: string) => {
+    if (q.gatewayExists.get(g.id)) throw new RtlsError('RTLS_ERR_CONFLICT', `Gateway ${g.id} already exists`);
+    if (g.format !== 'native') {
+      for (const other of q.allGateways.all()) {
+        if (other.format !== 'native' && topicFiltersOverlap(other.topic, topic)) {
+          throw new RtlsError('RTLS_ERR_CONFLICT', `Topic ${topic} overlaps gateway ${other.id}'s topic ${other.topic}: messages could not be routed`);
+        }
+      }
+    }
+    q.insertGateway.run({
+      id: g.id, tech: g.tech, format: g.format, floor: g.floor, x: g.x, y: g.y, mountHeightM: g.mountHeightM,
+      room: g.room ?? null, door: g.door ?? null, antennas: g.antennas ?? null, topic, now: clock(),
+    });
+  });
+
+  const setIngestTx = db.transaction((id: string, format: GatewayFormat, topic: string) => {
+    const row = q.allGateways.all().find((r) => r.id === id);
+    if (!row) throw new RtlsError('RTLS_ERR_GATEWAY_NOT_FOUND', `Gateway not found: ${id}`);
+    if (format !== 'native') {
+      for (const other of q.allGateways.all()) {
+        if (other.id !== id && other.format !== 'native' && topicFiltersOverlap(other.topic, topic)) {
+          throw new RtlsError('RTLS_ERR_CONFLICT', `Topic ${topic} overlaps gateway ${other.id}'s topic ${other.topic}: messages could not be routed`);
+        }
+      }
+    }
+    q.setIngest.run({ id, format, topic, now: clock() });
+  });
+
   return {
     path: file,
+    setGatewayIngest(id, ingest) {
+      const topic = topicFor(ingest.format, id, ingest.topic, ingest.mac);
+      if (ingest.format !== 'native') {
+        const problem = topicFilterProblem(topic);
+        if (problem) throw new RtlsError('RTLS_ERR_VALIDATION', undefined, [`topic: ${problem}`]);
+      }
+      setIngestTx(id, ingest.format, topic);
+      reload();
+      return toRegistered(q.allGateways.all().find((r) => r.id === id)!);
+    },
+    async createGateway(g) {
+      const topic = topicFor(g.format, g.id, g.topic, g.mac);
+      if (g.format !== 'native') {
+        const problem = topicFilterProblem(topic);
+        if (problem) throw new RtlsError('RTLS_ERR_VALIDATION', undefined, [`topic: ${problem}`]);
+      }
+      createTx(g, topic);
+      reload();
+      const credentials = await this.issueGatewayCredentials(g.id);
+      return { gateway: toRegistered(q.allGateways.all().find((r) => r.id === g.id)!), credentials };
+    },
     syncGatewaysFromSite(site) {
       const r = syncTx(site);
       reload();
@@ -369,7 +462,7 @@ export function openRegistry(dataDir: string, opts: RegistryOptions = {}): Regis
       // Re-check after the (async) hash: the gateway could have been removed meanwhile by another process.
       const res = q.setHash.run(hash, clock(), gatewayId);
       if (res.changes !== 1) throw new RtlsError('RTLS_ERR_GATEWAY_NOT_FOUND', `Gateway not found: ${gatewayId}`);
-      return { username: gatewayId, password, topic: gatewayReadsTopic(gatewayId) };
+      return { username: gatewayId, password, topic: q.topicOf.get(gatewayId)?.topic ?? gatewayReadsTopic(gatewayId) };
     },
     async authenticateGateway(username, password) {
       if (typeof username !== 'string' || typeof password !== 'string' || password.length === 0) return null;

@@ -6,6 +6,7 @@
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import { topicMatchesFilter } from '@rtls/protocol';
 import type { Clock, InboundMessage, MessageSource } from '@rtls/protocol';
 
 export interface MqttSourceOptions {
@@ -29,17 +30,8 @@ export interface MqttMessageSource extends MessageSource {
 
 type Handler = (msg: InboundMessage) => void;
 
-/** MQTT topic-filter match (`+` one level, `#` the rest), as the broker applies it. */
-export function topicMatches(filter: string, topic: string): boolean {
-  const f = filter.split('/');
-  const t = topic.split('/');
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === '#') return true;
-    if (i >= t.length) return false;
-    if (f[i] !== '+' && f[i] !== t[i]) return false;
-  }
-  return f.length === t.length;
-}
+/** MQTT topic-filter match, as the broker applies it (the one implementation lives in protocol). */
+export const topicMatches = topicMatchesFilter;
 
 export function redactUrl(url: string): string {
   try {

@@ -7,6 +7,7 @@
 import type {
   Fix, GatewayInfo, GatewayState, GatewayStatus, TagInfo, TagListQuery, TagListResponse, TagSummary, ZoneEvent,
 } from '@rtls/protocol';
+import { gatewayReadsTopic } from '@rtls/protocol';
 import type { GatewayRecord, PipelineSink } from '../contracts.ts';
 
 /** What live state needs from the registry: lookups plus listings (CachedRegistryView satisfies it). */
@@ -43,6 +44,9 @@ export function unregisteredSummary(id: string): TagSummary {
   return { id, kind: 'unknown', label: id, registered: false, category: null };
 }
 
+/** A gateway's state as the ingest sees it (GatewayDiagnostics.state), or undefined to use the native status. */
+export type GatewayActivity = (gatewayId: string) => { state: GatewayState | null; lastSeen: number | null } | undefined;
+
 export class LiveState implements PipelineSink {
   readonly #registry: LiveStateRegistry;
   readonly #tags = new Map<string, TagEntry>();
@@ -50,8 +54,18 @@ export class LiveState implements PipelineSink {
   #fixes = 0;
   #zoneEvents = 0;
 
+  #activity: GatewayActivity | null = null;
+
   constructor(registry: LiveStateRegistry) {
     this.#registry = registry;
+  }
+
+  /**
+   * Where a gateway's state comes from when it has no native status: the pipeline's diagnostics (issue #4: vendor
+   * gateways have no birth or last will of ours, so their traffic and heartbeats say whether they are online).
+   */
+  useGatewayActivity(activity: GatewayActivity): void {
+    this.#activity = activity;
   }
 
   /** Restores last fixes after a restart; newer state already present wins. */
@@ -140,7 +154,9 @@ export class LiveState implements PipelineSink {
       if (e.lastFix) tagsWithFix++;
     }
     let gatewaysOnline = 0;
-    for (const g of this.#gateways.values()) if (g.state === 'online') gatewaysOnline++;
+    if (this.#activity) {
+      for (const g of this.#registry.gateways()) if (this.#gatewayInfo(g).state === 'online') gatewaysOnline++;
+    } else for (const g of this.#gateways.values()) if (g.state === 'online') gatewaysOnline++;
     return {
       tags: registered.length + unregisteredSeen, registeredTags: registered.length, unregisteredSeen, tagsWithFix,
       fixes: this.#fixes, zoneEvents: this.#zoneEvents, gatewaysOnline,
@@ -170,11 +186,12 @@ export class LiveState implements PipelineSink {
   }
 
   #gatewayInfo(g: GatewayRecord): GatewayInfo {
+    const topic = g.topic ?? gatewayReadsTopic(g.id);
+    const base = { id: g.id, tech: g.tech, format: g.format, floor: g.floor, x: g.x, y: g.y, room: g.room, topic };
+    const a = this.#activity?.(g.id);
+    if (a) return { ...base, state: a.state, lastSeen: a.lastSeen };
     const s = this.#gateways.get(g.id);
-    return {
-      id: g.id, tech: g.tech, format: g.format, floor: g.floor, x: g.x, y: g.y, room: g.room,
-      state: s?.state ?? null, lastSeen: s?.lastSeen ?? null,
-    };
+    return { ...base, state: s?.state ?? null, lastSeen: s?.lastSeen ?? null };
   }
 }
 

@@ -89,6 +89,14 @@ export interface RoomHmmParams {
    * tag is more likely in that room than anywhere else together.
    */
   reportP: number;
+  /**
+   * A reported room stays reported while its posterior is at least this (a Schmitt trigger on the posterior, issue #3
+   * item 6: "hysteresis so a parked tag does not flap"). A parked tag near a wall sits at p ≈ 0.5 for minutes and
+   * would otherwise toggle room ↔ unknown with every fix.
+   */
+  keepP: number;
+  /** While a room is reported, another room replaces it only above this posterior (the trigger's upper level). */
+  switchP: number;
 }
 
 export const ROOM_HMM_DEFAULTS: Readonly<RoomHmmParams> = Object.freeze({
@@ -108,6 +116,8 @@ export const ROOM_HMM_DEFAULTS: Readonly<RoomHmmParams> = Object.freeze({
   pruneP: 1e-4,
   maxEntries: 16,
   reportP: 0.5,
+  keepP: 0.3,
+  switchP: 0.65,
 });
 
 export interface GatewayRoomEvidence {
@@ -128,6 +138,18 @@ export interface RoomObservation {
   gatewayRooms?: readonly GatewayRoomEvidence[];
   /** The tracker holds the tag parked: it is unlikely to be changing rooms (uses parkedDwellS). */
   parked?: boolean;
+  /**
+   * Time over which this observation's evidence becomes independent of the previous one, s (default: the model's
+   * evidenceTimeS). A parked tag's position is a long average whose error is the slowly varying shadowing, so it
+   * brings new evidence only once per shadowing correlation time, not once per window.
+   */
+  evidenceTimeS?: number;
+  /**
+   * Rooms none of whose BLE gateways can be heard right now (failed, offline, or no gateway at all): silence from
+   * such a room's gateway says nothing, so those rooms get the neutral gateway likelihood instead of the "not heard"
+   * floor. Pass the same Set object while it is unchanged (its index form is cached per object).
+   */
+  silentRooms?: ReadonlySet<string>;
   /** Certain evidence (RFID cabinet read, observed portal crossing): the posterior collapses onto this room. */
   certainRoom?: string;
 }
@@ -140,6 +162,8 @@ export interface RoomHmmState {
   readonly p: Float64Array;
   /** The graph the indices refer to (a state from another model is discarded). */
   readonly graph: RoomGraph;
+  /** Index of the room reported after this step, -1 when none (for the reporting hysteresis). */
+  readonly reported?: number;
 }
 
 export interface RoomHmmResult {
@@ -289,7 +313,7 @@ export function stepRoomHmm(state: RoomHmmState | undefined, obs: RoomObservatio
     // Certain evidence: the posterior collapses onto the room.
     const onFloor = certain.floor === obs.floor;
     return {
-      state: { t: prev && !(obs.t > prev.t) ? prev.t : obs.t, idx: Int32Array.of(certain.index), p: Float64Array.of(1), graph },
+      state: { t: prev && !(obs.t > prev.t) ? prev.t : obs.t, idx: Int32Array.of(certain.index), p: Float64Array.of(1), graph, reported: onFloor ? certain.index : -1 },
       room: onFloor ? certain.id : null,
       probability: 1,
       top: [{ room: certain.id, p: 1 }],
@@ -358,8 +382,9 @@ function filter(
     gwFloor: Math.exp(-kappa * P.wallLossDb),
     gwNeutral: Math.exp((-kappa * P.wallLossDb) / 2),
     // Correlated evidence is tempered (evidenceTimeS); the first observation counts in full.
-    alpha: prev ? Math.min(1, dtS / P.evidenceTimeS) : 1,
+    alpha: prev ? Math.min(1, dtS / (obs.evidenceTimeS ?? P.evidenceTimeS)) : 1,
     obsFloor: model.floorIds.indexOf(obs.floor),
+    silent: silentFlags(obs.silentRooms, graph, S.mass.length),
   };
 
   // ── Prediction: a continuous-time walk over the door graph. Each state is left at its own rate (1/dwell) to one of
@@ -408,13 +433,24 @@ function filter(
   // ── Report: the most probable room if probable enough and on the observed floor (when the floor machine and
   // the room filter disagree, say "unknown" rather than guess). ───────────────────────────────────────────────
   const best = idx[0]!;
-  const node = best !== none && p[0]! > P.reportP ? graph.rooms[best] : undefined;
-  const room = node && node.floor === obs.floor ? node : undefined;
+  const pOf = (i: number): number => {
+    for (let k = 0; k < idx.length; k++) if (idx[k] === i) return p[k]!;
+    return 0;
+  };
+  const onFloor = (i: number): boolean => i >= 0 && i !== none && graph.rooms[i]!.floor === obs.floor;
+  const held = prev && prev.graph === graph ? (prev.reported ?? -1) : -1;
+  let chosen = -1;
+  if (onFloor(held) && pOf(held) >= P.keepP) {
+    chosen = best !== held && onFloor(best) && p[0]! > P.switchP ? best : held;
+  } else if (onFloor(best) && p[0]! > P.reportP) {
+    chosen = best;
+  }
+  const room = chosen >= 0 ? graph.rooms[chosen] : undefined;
   const top = Array.from(idx.subarray(0, TOP_N), (i, k) => ({ room: i === none ? null : graph.rooms[i]!.id, p: p[k]! }));
   return {
-    state: { t: prev && !(obs.t > prev.t) ? prev.t : obs.t, idx, p, graph },
+    state: { t: prev && !(obs.t > prev.t) ? prev.t : obs.t, idx, p, graph, reported: chosen },
     room: room ? room.id : null,
-    probability: p[0]!,
+    probability: room ? pOf(room.index) : p[0]!,
     top,
     evidence: room
       ? { positionMass: S.mass[room.index]!, gatewayRank: rankOf(obs, room.id), certain: false }
@@ -428,6 +464,23 @@ interface Evidence {
   gwNeutral: number;
   alpha: number;
   obsFloor: number;
+  /** 1 for states whose gateways are all silent (obs.silentRooms), or null. */
+  silent: Uint8Array | null;
+}
+
+const silentIndexCache = new WeakMap<ReadonlySet<string>, { graph: RoomGraph; flags: Uint8Array }>();
+
+function silentFlags(rooms: ReadonlySet<string> | undefined, graph: RoomGraph, n: number): Uint8Array | null {
+  if (!rooms || rooms.size === 0) return null;
+  const hit = silentIndexCache.get(rooms);
+  if (hit && hit.graph === graph) return hit.flags;
+  const flags = new Uint8Array(n);
+  for (const id of rooms) {
+    const node = graph.byId.get(id);
+    if (node) flags[node.index] = 1;
+  }
+  silentIndexCache.set(rooms, { graph, flags });
+  return flags;
 }
 
 /** Likelihood of this observation in state i: position part × gateway part, tempered. */
@@ -435,7 +488,7 @@ function emission(i: number, model: RoomHmmModel, ev: Evidence): number {
   const S = model.scratch;
   const f = model.floorOf[i]!;
   const pos = f === -1 || f === ev.obsFloor ? S.mass[i]! + model.params.positionOutlier : model.params.floorError;
-  const gw = !ev.gwOn ? 1 : S.gw[i] !== 0 ? S.gw[i]! : model.noGateway[i] === 1 ? ev.gwNeutral : ev.gwFloor;
+  const gw = !ev.gwOn ? 1 : S.gw[i] !== 0 ? S.gw[i]! : model.noGateway[i] === 1 || ev.silent?.[i] === 1 ? ev.gwNeutral : ev.gwFloor;
   return ev.alpha === 1 ? pos * gw : (pos * gw) ** ev.alpha;
 }
 

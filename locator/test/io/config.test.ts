@@ -12,7 +12,7 @@ describe('locator config', () => {
     expect(c.siteDir).toBe(path.resolve(SAMPLE_SITE_DIR));
     expect(path.isAbsolute(c.webDist)).toBe(true);
     expect(c.webDist.endsWith(path.join('web', 'dist'))).toBe(true);
-    expect(c.mqtt).toEqual({ url: null, username: null, password: null });
+    expect(c.mqtt).toEqual({ url: null, username: null, password: null, subscribe: 'all' });
     expect(c.logLevel).toBe('info');
     expect([c.liveFlushMs, c.tickMs, c.storeFlushMs]).toEqual([250, 100, 500]);
   });
@@ -24,12 +24,12 @@ describe('locator config', () => {
   it('reads overrides, treating empty strings as unset', () => {
     const c = loadLocatorConfig({
       RTLS_HTTP_HOST: '127.0.0.1', RTLS_HTTP_PORT: '0', RTLS_DATA_DIR: '/tmp/x', RTLS_MQTT_URL: 'mqtt://broker:1883',
-      RTLS_MQTT_USERNAME: 'loc', RTLS_MQTT_PASSWORD: 's3cret', RTLS_LOG_LEVEL: 'debug', RTLS_LIVE_FLUSH_MS: '100',
+      RTLS_MQTT_USERNAME: 'loc', RTLS_MQTT_PASSWORD: 's3cret', RTLS_MQTT_SUBSCRIBE: 'gateways', RTLS_LOG_LEVEL: 'debug', RTLS_LIVE_FLUSH_MS: '100',
       RTLS_WINDOW_MS: '6000', RTLS_PATH_LOSS_EXPONENT: '2.7', RTLS_PATH_LOSS_RSSI_AT_1M_DBM: '-62', RTLS_TICK_MS: '',
     });
     expect(c.http).toEqual({ host: '127.0.0.1', port: 0 });
     expect(c.dataDir).toBe('/tmp/x');
-    expect(c.mqtt).toEqual({ url: 'mqtt://broker:1883', username: 'loc', password: 's3cret' });
+    expect(c.mqtt).toEqual({ url: 'mqtt://broker:1883', username: 'loc', password: 's3cret', subscribe: 'gateways' });
     expect(c.logLevel).toBe('debug');
     expect(c.liveFlushMs).toBe(100);
     expect(c.tickMs).toBe(100);

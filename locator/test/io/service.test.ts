@@ -75,13 +75,21 @@ async function start(registry: Registry, config: ReturnType<typeof loadLocatorCo
 const payload = (v: unknown) => Buffer.from(JSON.stringify(v));
 
 describe('locator service wiring', () => {
+  it('subscribes to every topic by default, so messages on topics no gateway owns are counted', async () => {
+    const { registry, config } = setup();
+    const { source } = await start(registry, config);
+    expect(source.subscriptions.map((s) => s.filter)).toEqual(['#']);
+  });
+
   it('syncs gateways, subscribes the reads and status filters and passes config.pipeline to the pipeline', async () => {
-    const { registry, config } = setup({ RTLS_WINDOW_MS: '6000' });
+    const { registry, config } = setup({ RTLS_WINDOW_MS: '6000', RTLS_MQTT_SUBSCRIBE: 'gateways' });
+    // A vendor gateway's topic filter is subscribed too (issue #4).
+    await registry.createGateway({ id: 'gw-minew-1', tech: 'ble', format: 'minew-jsonlong', mac: 'AC233FA00001', floor: 'L0', x: 5, y: 5, mountHeightM: 2.5 });
     const { seen, source } = await start(registry, config);
-    expect(source.subscriptions.map((s) => s.filter).sort()).toEqual([GATEWAY_READS_FILTER, GATEWAY_STATUS_FILTER].sort());
+    expect(source.subscriptions.map((s) => s.filter).sort()).toEqual([GATEWAY_READS_FILTER, GATEWAY_STATUS_FILTER, '/gw/ac233fa00001/status'].sort());
     expect(seen.opts!.options.windowMs).toBe(6000);
     expect(seen.opts!.registry.gateway('gw-l0-a')).toMatchObject({ floor: 'L0', x: 5, y: 4 });
-    expect(registry.listGateways().length).toBe(fixtureSite().floors.flatMap((f) => f.gateways).length);
+    expect(registry.listGateways().length).toBe(fixtureSite().floors.flatMap((f) => f.gateways).length + 1);
   });
 
   it('fans pipeline output out to live state, history store and the live feed; health reports it', async () => {

@@ -171,6 +171,47 @@ describe('room HMM', () => {
     }
   });
 
+  it('keeps a reported room while its posterior stays above keepP, and needs switchP to hand it to another', () => {
+    // Settled in a, the tag is then seen in b: the posterior moves over step by step.
+    const seq = Array.from({ length: 60 }, (_, k) => obs(20 + k, 15, 4, { cov: [4, 0, 4] }));
+    const pOf = (r: RoomHmmResult, room: string) => r.top.find((e) => e.room === room)?.p ?? 0;
+    const moved = run(seq, model, settledInA());
+    const firstB = moved.findIndex((r) => r.room === 'b');
+    expect(firstB).toBeGreaterThan(0);
+    expect(pOf(moved[firstB]!, 'b')).toBeGreaterThan(ROOM_HMM_DEFAULTS.switchP);
+    // In the band between reportP and switchP the held room a stays reported (no detour through "unknown").
+    const band = moved.slice(0, firstB).filter((r) => pOf(r, 'b') > ROOM_HMM_DEFAULTS.reportP);
+    expect(band.length).toBeGreaterThan(0);
+    for (const r of band) expect(r.room).toBe('a');
+    // A single-level report (keepP = switchP = reportP) hands over earlier: the trigger is what delays it.
+    const plain = createRoomHmmModel(site, { verticals, params: { keepP: 0.5, switchP: 0.5 } });
+    const plainMoved = run(seq, plain, run(Array.from({ length: 20 }, (_, k) => obs(k, 5, 4)), plain).at(-1)!.state);
+    expect(plainMoved.findIndex((r) => r.room === 'b')).toBeLessThan(firstB);
+  });
+
+  it('treats a room whose gateways are all silent (failed) as having no gateway, without rebuilding the model', () => {
+    // Same observation as above: near the a|c wall, only b heard. a's silence counts against a…
+    const o = obs(0, 5, 8, { cov: [4, 0, 4], gatewayRooms: [{ room: 'b', rssi: -75 }] });
+    expect(stepRoomHmm(undefined, o, model).room).toBeNull();
+    // …and so does c's, unless c's gateway is known to be down: then c is favoured, as for a room without one.
+    const silent = new Set(['c']);
+    expect(stepRoomHmm(undefined, { ...o, silentRooms: silent }, model).room).toBe('c');
+    // A different set (a down instead) favours a: the cached index form follows the Set object.
+    expect(stepRoomHmm(undefined, { ...o, silentRooms: new Set(['a']) }, model).room).toBe('a');
+    expect(stepRoomHmm(undefined, { ...o, silentRooms: silent }, model).room).toBe('c');
+  });
+
+  it('counts evidence once per evidenceTimeS of the observation (a long-parked tag changes room more slowly)', () => {
+    const moveAt = (evidenceTimeS?: number) => run(
+      Array.from({ length: 120 }, (_, k) => obs(20 + k, 15, 4, { parked: true, ...(evidenceTimeS ? { evidenceTimeS } : {}) })),
+      model, settledInA(),
+    ).findIndex((r) => r.room === 'b');
+    const fast = moveAt();
+    const slow = moveAt(15);
+    expect(fast).toBeGreaterThanOrEqual(0);
+    expect(slow).toBeGreaterThan(fast);
+  });
+
   it('collapses onto a certain room at once, even one that no door path reaches', () => {
     const r = stepRoomHmm(settledInA(), obs(20, 5, 4, { certainRoom: 'c' }), model);
     expect(r.room).toBe('c');
