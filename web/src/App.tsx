@@ -1,4 +1,4 @@
-import { createSignal, onCleanup, onMount, Show } from 'solid-js';
+import { createEffect, createSignal, onCleanup, onMount, Show } from 'solid-js';
 import type { ApiClient } from './api/client.ts';
 import { AppContext, type AppServices } from './context.ts';
 import type { LiveFeed } from './live/feed.ts';
@@ -6,10 +6,12 @@ import type { Stores } from './stores/index.ts';
 import { ConnectionBanner } from './components/ConnectionBanner.tsx';
 import { FloorMap } from './components/FloorMap.tsx';
 import { FloorSwitcher } from './components/FloorSwitcher.tsx';
+import { GatewaysPage } from './components/GatewaysPage.tsx';
 import { Header } from './components/Header.tsx';
 import { Legend } from './components/Legend.tsx';
 import { SearchBox } from './components/SearchBox.tsx';
 import { TagDetail } from './components/TagDetail.tsx';
+import { createGatewayDiagnosticsSlice, parseRoute, type Route } from './stores/gateway-diagnostics.ts';
 
 export interface AppProps {
   stores: Stores;
@@ -32,6 +34,26 @@ export function App(props: AppProps) {
   const planRequests = new Set<string>();
   let retry: ReturnType<typeof setTimeout> | undefined;
 
+  // Views live in the URL hash (#floor=L1, #/gateways, #/gateways/<id>) so an installer can share a gateway's page.
+  const [route, setRoute] = createSignal<Route>(parseRoute(window.location.hash));
+  const navigate = (hash: string) => {
+    if (window.location.hash === hash) setRoute(parseRoute(hash));
+    else window.location.hash = hash;
+  };
+  const onHashChange = () => {
+    const r = parseRoute(window.location.hash);
+    setRoute(r);
+    if (r.view === 'map' && r.floor !== null && r.floor !== floors.current() && floors.list().some((f) => f.id === r.floor)) showFloor(r.floor);
+  };
+  window.addEventListener('hashchange', onHashChange);
+  const gatewayDiagnostics = createGatewayDiagnosticsSlice(props.clock);
+  props.debug.gatewayDiagnostics = gatewayDiagnostics;
+  createEffect(() => {
+    const r = route();
+    if (r.view === 'gateways' && r.gateway !== null) gatewayDiagnostics.open(r.gateway);
+    else gatewayDiagnostics.close();
+  });
+
   const loadPlan = (id: string) => {
     if (floors.plans().has(id) || planRequests.has(id)) return;
     planRequests.add(id);
@@ -46,7 +68,8 @@ export function App(props: AppProps) {
     floors.setCurrent(id);
     loadPlan(id);
     feed.setFloor(id);
-    props.onFloorShown?.(id);
+    // Only the map's URL names a floor; the gateway page keeps its own link when floors load behind it.
+    if (route().view === 'map') props.onFloorShown?.(id);
   };
 
   const loadFloors = () => {
@@ -71,6 +94,7 @@ export function App(props: AppProps) {
   onCleanup(() => {
     clearInterval(tick);
     clearTimeout(retry);
+    window.removeEventListener('hashchange', onHashChange);
     feed.stop();
   });
 
@@ -79,23 +103,29 @@ export function App(props: AppProps) {
   return (
     <AppContext.Provider value={services}>
       <div class="app">
-        <Header />
+        <Header view={route().view} />
         <ConnectionBanner />
-        <div class="workspace">
-          <main class="map-area">
-            <div class="map-toolbar">
-              <FloorSwitcher />
-            </div>
-            <Show when={floors.error()}>
-              <p class="load-error" role="alert" data-testid="load-error">{floors.error()}</p>
-            </Show>
-            <FloorMap />
-          </main>
-          <aside class="sidebar" aria-label="Search and details">
-            <SearchBox />
-            <TagDetail />
-            <Legend />
-          </aside>
+        <div class="views">
+          {/* The map stays mounted under the gateway page: its zoom, floor and live feed survive a look at a gateway. */}
+          <div class="workspace" inert={route().view !== 'map'} aria-hidden={route().view !== 'map' ? 'true' : undefined}>
+            <main class="map-area">
+              <div class="map-toolbar">
+                <FloorSwitcher />
+              </div>
+              <Show when={floors.error()}>
+                <p class="load-error" role="alert" data-testid="load-error">{floors.error()}</p>
+              </Show>
+              <FloorMap />
+            </main>
+            <aside class="sidebar" aria-label="Search and details">
+              <SearchBox />
+              <TagDetail />
+              <Legend />
+            </aside>
+          </div>
+          <Show when={route().view === 'gateways'}>
+            <GatewaysPage diagnostics={gatewayDiagnostics} navigate={navigate} />
+          </Show>
         </div>
       </div>
     </AppContext.Provider>

@@ -22,5 +22,5 @@ export function tagInfo(n: number, kind: TagKind, over: Partial<TagInfo> = {}): 
 }
 
 export function gateway(id: string, floor: string, state: GatewayInfo['state']): GatewayInfo {
-  return { id, tech: 'ble', format: 'native', floor, x: 1, y: 2, room: null, state, lastSeen: T0 };
+  return { id, tech: 'ble', format: 'native', floor, x: 1, y: 2, room: null, topic: `rtls/v1/gw/${id}/reads`, state, lastSeen: T0 };
 }

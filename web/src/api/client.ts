@@ -1,7 +1,7 @@
 import {
-  ErrorBodySchema, FloorListResponseSchema, FloorSchema, GatewayListResponseSchema, TagInfoSchema,
-  TagListResponseSchema, type Floor, type FloorSummary, type GatewayInfo, type TagInfo, type TagKind,
-  type TagListResponse,
+  ErrorBodySchema, FloorListResponseSchema, FloorSchema, GatewayDiagnosticsSchema, GatewayListResponseSchema, TagInfoSchema,
+  TagListResponseSchema, type Floor, type FloorSummary, type GatewayDiagnostics, type GatewayInfo, type TagInfo,
+  type TagKind, type TagListResponse,
 } from '@rtls/protocol';
 
 /** A failed API call, carrying the server's error code (errors.ts) when it sent one. */
@@ -24,7 +24,10 @@ export interface ApiClient {
   floor(id: string): Promise<Floor>;
   tags(q: { floor?: string; kind?: TagKind; q?: string; limit?: number }, signal?: AbortSignal): Promise<TagListResponse>;
   tag(id: string): Promise<TagInfo>;
-  gateways(): Promise<GatewayInfo[]>;
+  /** Every registered gateway with its state and topic (GET /api/gateways). */
+  gateways(signal?: AbortSignal): Promise<GatewayInfo[]>;
+  /** One gateway's diagnostics (GET /api/gateways/:id); 404 RTLS_ERR_GATEWAY_NOT_FOUND when it is not registered. */
+  gateway(id: string, signal?: AbortSignal): Promise<GatewayDiagnostics>;
 }
 
 export function createApiClient(fetchFn: Fetch = (i, init) => fetch(i, init), base = '/api'): ApiClient {
@@ -59,6 +62,7 @@ export function createApiClient(fetchFn: Fetch = (i, init) => fetch(i, init), ba
       return get(`/tags${qs ? `?${qs}` : ''}`, TagListResponseSchema, signal);
     },
     tag: (id) => get(`/tags/${encodeURIComponent(id)}`, TagInfoSchema),
-    gateways: async () => (await get('/gateways', GatewayListResponseSchema)).gateways,
+    gateways: async (signal) => (await get('/gateways', GatewayListResponseSchema, signal)).gateways,
+    gateway: (id, signal) => get(`/gateways/${encodeURIComponent(id)}`, GatewayDiagnosticsSchema, signal),
   };
 }

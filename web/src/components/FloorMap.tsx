@@ -1,4 +1,5 @@
 import L from 'leaflet';
+import { gatewayHash } from '../stores/gateway-diagnostics.ts';
 import { createEffect, on, onCleanup, onMount } from 'solid-js';
 import type { Floor, GatewayInfo, TagKind } from '@rtls/protocol';
 import { useApp } from '../context.ts';
@@ -180,7 +181,12 @@ export function FloorMap() {
           title: label,
           alt: label,
           icon: L.divIcon({ className: `gw gw-${tech} gw-${state}`, iconSize: [8, 8] }),
-        }).addTo(gatewayLayer);
+        })
+          // An installer looking at the map opens the gateway's diagnostics (issue #4 item 3).
+          .on('click', () => {
+            window.location.hash = gatewayHash(id);
+          })
+          .addTo(gatewayLayer);
         placed.add(id);
       };
       for (const f of floor.plan.features) {

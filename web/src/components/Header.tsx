@@ -1,7 +1,13 @@
 import { createMemo } from 'solid-js';
 import { useApp } from '../context.ts';
+import { GATEWAYS_HASH, type Route } from '../stores/gateway-diagnostics.ts';
 
-export function Header() {
+export interface HeaderProps {
+  /** The view shown, for the navigation tabs. */
+  view: Route['view'];
+}
+
+export function Header(props: HeaderProps) {
   const { stores } = useApp();
   const { tags, floors, gateways, connection } = stores;
   const onFloor = createMemo(() => {
@@ -12,14 +18,23 @@ export function Header() {
     gateways.version();
     return gateways.onlineCount(floors.current());
   });
+  // Back to the map at the floor it shows (the URL the map keeps for itself).
+  const mapHref = () => {
+    const f = floors.current();
+    return f === null ? '#' : `#floor=${encodeURIComponent(f)}`;
+  };
   const stateLabel = () => ({ connecting: 'Connecting…', live: 'Live', disconnected: 'Offline' })[connection.status().state];
   return (
     <header class="app-header">
       <div class="brand">
         <span class="brand-mark" aria-hidden="true" />
         <h1>Open Hospital RTLS</h1>
-        <span class="brand-sub">{floors.summary(floors.current())?.name ?? 'Live map'}</span>
+        <span class="brand-sub">{props.view === 'gateways' ? 'Gateways' : (floors.summary(floors.current())?.name ?? 'Live map')}</span>
       </div>
+      <nav class="view-nav" aria-label="Views">
+        <a href={mapHref()} aria-current={props.view === 'map' ? 'page' : undefined} data-testid="nav-map">Live map</a>
+        <a href={GATEWAYS_HASH} aria-current={props.view === 'gateways' ? 'page' : undefined} data-testid="nav-gateways">Gateways</a>
+      </nav>
       <dl class="header-stats">
         <div>
           <dt>Tags on floor</dt>
