@@ -8,13 +8,13 @@
  * TCP), then the simulated gateways connect over real MQTT/TCP with their own credentials.
  */
 import pino, { type Logger } from 'pino';
-import { systemClock, type Clock, type GatewayCredentials, type MessageSource } from '@rtls/protocol';
+import { TOPIC_ROOT, gatewayTopicFilters, systemClock, type Clock, type GatewayCredentials, type MessageSource } from '@rtls/protocol';
 import { loadSite } from '@rtls/floorplans';
 import { createBroker, loadBrokerConfig, type RtlsBroker } from '@rtls/broker';
 import {
   createLocatorService, createMqttSource, loadLocatorConfig, openRegistry, type LocatorService, type Registry,
 } from '@rtls/locator';
-import { Simulation, SimRunner, loadSimConfig } from '@rtls/gateway-firmware-sim';
+import { Simulation, SimRunner, assignFormats, loadSimConfig } from '@rtls/gateway-firmware-sim';
 
 export interface Demo {
   url: string;
@@ -64,7 +64,12 @@ export async function startDemo(opts: { env?: Record<string, string | undefined>
         logger: logger.child({ svc: 'broker' }),
         authenticate: async (username, password) => {
           const gatewayId = await registry.authenticateGateway(username, password);
-          return gatewayId ? { kind: 'gateway', gatewayId } : null;
+          if (!gatewayId) return null;
+          // Vendor gateways also publish on their own topic filter (issue #4); read fresh, as gateways can be added.
+          const g = registry.view().gateway(gatewayId);
+          return g?.topic && g.format !== 'native' && !g.topic.startsWith(TOPIC_ROOT + '/')
+            ? { kind: 'gateway', gatewayId, topics: gatewayTopicFilters(g.format, g.topic) }
+            : { kind: 'gateway', gatewayId };
         },
       });
       closers.push(() => broker!.close());
@@ -96,8 +101,19 @@ export async function startDemo(opts: { env?: Record<string, string | undefined>
       runner = new SimRunner({
         simulation, brokerUrl, clock, logger: logger.child({ svc: 'sim' }),
         credentials: (id) => creds.get(id),
+        // Issue #4 item 4: each gateway speaks the payload format RTLS_SIM_FORMATS gives it, with RTLS_SIM_FAULTS.
+        formats: assignFormats(simulation.gateways(), simConfig.formats),
+        faults: simConfig.faults, faultSeed: simConfig.seed,
         ...(simConfig.truthFile ? { truthFile: simConfig.truthFile } : {}),
       });
+      // The registry learns how each simulated gateway publishes before it connects: the broker lets a gateway
+      // publish on its registered vendor topic only, and the locator routes vendor topics by it. A gateway the
+      // simulator runs natively is set back to native, since the registry keeps a format across restarts.
+      for (const [id, f] of runner.gatewayFormats()) {
+        const known = registry.view().gateway(id);
+        if (known?.format === f.format && (f.format === 'native' || known.topic === f.topic)) continue;
+        registry.setGatewayIngest(id, f.format === 'native' ? { format: 'native' } : { format: f.format, topic: f.topic, mac: f.mac });
+      }
       await runner.start();
       closers.push(() => runner!.stop());
     }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
+import mqtt, { type MqttClient } from 'mqtt';
 import type { LiveServerMessage } from '@rtls/protocol';
 
 export function tempDir(prefix = 'rtls-test-'): { dir: string; cleanup: () => void } {
@@ -56,4 +57,26 @@ export function liveClient(url: string): { ws: WebSocket; messages: LiveServerMe
 export async function getJson<T = unknown>(url: string): Promise<{ status: number; body: T }> {
   const res = await fetch(url);
   return { status: res.status, body: (await res.json()) as T };
+}
+
+export async function postJson<T = unknown>(url: string, body: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+/** An mqtt.js client connected as a gateway (no automatic reconnect, so a refusal stays visible). */
+export function connectMqtt(url: string, creds: { username: string; password: string }, clientId: string): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const c = mqtt.connect(url, { ...creds, clientId, reconnectPeriod: 0, connectTimeout: 5000 });
+    c.once('connect', () => resolve(c));
+    c.once('error', (err) => {
+      c.end(true);
+      reject(err);
+    });
+  });
+}
+
+/** Publishes at QoS 1 and resolves on PUBACK (the broker has taken the message). */
+export function publishQos1(c: MqttClient, topic: string, payload: string | Buffer): Promise<void> {
+  return new Promise((resolve, reject) => c.publish(topic, payload, { qos: 1 }, (err) => (err ? reject(err) : resolve())));
 }

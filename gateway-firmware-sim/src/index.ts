@@ -11,4 +11,7 @@ export * from './scenario.ts';
 export * from './rfid.ts';
 export * from './simulation.ts';
 export * from './mqtt-runner.ts';
+// Issue #4 item 4: every gateway payload format and the fault plans, for composition roots and real-parts tests.
+export * from './faults.ts';
+export * from './vendor/index.ts';
 export * from './config.ts';

@@ -23,7 +23,7 @@
  * workers) as long as all of a tag's reads reach the same one. The duplicate-batch memory is per gateway; each shard
  * keeps its own, which stays correct.
  */
-import { DropReasonSchema, GATEWAY_SILENT_OFFLINE_MS, LIMITS } from '@rtls/protocol';
+import { DropReasonSchema, GATEWAY_SILENT_OFFLINE_MS, LIMITS, gatewayTopicFilters } from '@rtls/protocol';
 import type { Clock, DropReason, Evidence, Fix, GatewayFormat, InboundMessage, OutlineFeature, Read, ReadBatch } from '@rtls/protocol';
 import type { GatewayRecord, PipelineSink, PipelineStats, RegistryView } from './contracts.ts';
 import { routeTopic } from './ingest/topic-router.ts';
@@ -269,7 +269,9 @@ export function createPipeline(opts: CreatePipelineOptions): Pipeline {
     if (rev !== topicRevision) {
       topicRevision = rev;
       topicIndex = new TopicIndex<string>();
-      for (const g of registry.gateways?.() ?? []) if (g.format !== 'native' && g.topic) topicIndex.add(g.topic, g.id);
+      for (const g of registry.gateways?.() ?? []) {
+        if (g.format !== 'native' && g.topic) for (const f of gatewayTopicFilters(g.format, g.topic)) topicIndex.add(f, g.id);
+      }
     }
     const r = topicIndex.lookup(topic);
     return r.kind === 'one' ? { kind: 'one', gatewayId: r.owner } : r;
@@ -419,8 +421,13 @@ export function createPipeline(opts: CreatePipelineOptions): Pipeline {
       result = { kind: 'rejected', reason: 'schema', errors: [`decoder failed: ${(err as Error).message}`] };
     }
     if (result.kind === 'skip') {
-      // Heartbeats and management events share the topic with reads: recognised, never counted as rejections.
+      // Heartbeats and management events share the topic with reads: recognised, never counted as rejections. A
+      // vendor last will ("offline" on the gateway's status topic) takes it offline like a native one.
       if (result.what === 'heartbeat') diagnostics.heartbeat(gatewayId, msg.receivedAt);
+      else if (result.what === 'offline') {
+        diagnostics.status(gatewayId, 'offline', msg.receivedAt);
+        gatewayOffline.add(gatewayId);
+      }
       return;
     }
     if (result.kind === 'rejected') {
@@ -447,7 +454,9 @@ export function createPipeline(opts: CreatePipelineOptions): Pipeline {
     // Vendor reads carry their time (receive time where the gateway's was missing or untrusted), so the batch is a
     // frame for the shared read filter only: its time is the receive time and it is never "skewed".
     const batch: ReadBatch = { gw: gatewayId, seq: 0, t: msg.receivedAt, reads: result.reads };
-    const newest = result.clockSkewed === 0 && TIMESTAMPED_FORMATS.has(gateway.format)
+    // The gateway's clock error, only when this message's reads carried the gateway's own time (a Ruuvi message
+    // without ts, an ESPresense message: none to measure).
+    const newest = result.clockSkewed === 0 && (result.timedReads ?? 0) > 0
       ? Math.max(...result.reads.map((r) => r.t ?? msg.receivedAt)) - msg.receivedAt : undefined;
     acceptReads(result.reads, batch, gateway, { reasons: [], drop: false, skewed: false }, msg, info, newest);
   }

@@ -93,3 +93,21 @@ export function fillTopicFilter(filter: string, values: readonly string[]): stri
     })
     .join('/');
 }
+
+/**
+ * Every filter a gateway publishes on: its registered filter plus the status topics its firmware uses beside it —
+ * ESPresense's `espresense/rooms/<room>/…` (status is its last will) and OpenMQTTGateway/Theengs' `<base>/LWT` and
+ * `<base>/SYStoMQTT`. Without them the broker refuses such a gateway's CONNECT (its will is outside its ACL) and a
+ * last will could not be routed. A filter of another shape has no companions.
+ */
+export function gatewayTopicFilters(format: GatewayFormat, filter: string): string[] {
+  if (format === 'espresense') {
+    const m = /^espresense\/devices\/\+\/([^/+#]+)$/.exec(filter);
+    if (m) return [filter, `espresense/rooms/${m[1]}/#`];
+  }
+  if (format === 'openmqttgateway') {
+    const m = /^(.+)\/BTtoMQTT\/\+$/.exec(filter);
+    if (m && !m[1]!.includes('#')) return [filter, `${m[1]}/LWT`, `${m[1]}/SYStoMQTT`];
+  }
+  return [filter];
+}

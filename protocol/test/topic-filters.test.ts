@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  GatewayFormatSchema, fillTopicFilter, suggestedTopicFilter, topicFilterProblem, topicFiltersOverlap, topicMatchesFilter,
+  GatewayFormatSchema, fillTopicFilter, gatewayTopicFilters, suggestedTopicFilter, topicFilterProblem, topicFiltersOverlap, topicMatchesFilter,
 } from '../src/index.ts';
 
 describe('vendor topic filters (issue #4 item 2)', () => {
@@ -34,6 +34,14 @@ describe('vendor topic filters (issue #4 item 2)', () => {
     expect(topicFiltersOverlap('zebra/r1/data', 'zebra/r1/data/x')).toBe(false);
     expect(topicFiltersOverlap('a/+', 'a')).toBe(false);
     expect(topicFiltersOverlap('a/#', 'a')).toBe(true);
+  });
+
+  it('adds the status topics a firmware publishes beside its data (so its last will is allowed and routed)', () => {
+    expect(gatewayTopicFilters('espresense', 'espresense/devices/+/icu-3')).toEqual(['espresense/devices/+/icu-3', 'espresense/rooms/icu-3/#']);
+    expect(gatewayTopicFilters('openmqttgateway', 'home/omg1/BTtoMQTT/+')).toEqual(['home/omg1/BTtoMQTT/+', 'home/omg1/LWT', 'home/omg1/SYStoMQTT']);
+    expect(gatewayTopicFilters('espresense', 'site/custom/#')).toEqual(['site/custom/#']);
+    expect(gatewayTopicFilters('minew-jsonlong', '/gw/ac233fc001ea/status')).toEqual(['/gw/ac233fc001ea/status']);
+    for (const f of gatewayTopicFilters('openmqttgateway', 'home/omg1/BTtoMQTT/+')) expect(topicFilterProblem(f)).toBeNull();
   });
 
   it('suggests a usable, distinct filter per format, and fills it into a concrete topic', () => {

@@ -94,14 +94,16 @@ export class GatewayDiagnostics {
     if (!e) return;
     e.lastHeartbeatAt = Math.max(e.lastHeartbeatAt ?? at, at);
     e.totals.heartbeats++;
+    // Proof of life after a last will, even within the same millisecond: the will no longer holds.
+    if (e.status?.state === 'offline') e.status = null;
   }
 
   /** Native birth / heartbeat / last will. */
   status(id: string, state: GatewayState, at: number): void {
     const e = this.#entry(id);
     if (!e) return;
-    e.status = { state, at };
     if (state === 'online') this.heartbeat(id, at);
+    e.status = { state, at };
   }
 
   /** Reads accepted into the pipeline, with the gateway's clock error when its reads carried their own time. */
@@ -109,6 +111,7 @@ export class GatewayDiagnostics {
     const e = this.#entry(id);
     if (!e || reads.length === 0) return;
     e.totals.reads += reads.length;
+    if (e.status?.state === 'offline') e.status = null;
     this.#bucket(e, at, 0, reads.length);
     if (clockSkewMs !== undefined) e.clockSkewMs = Math.round(clockSkewMs);
     for (const r of reads) {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Site } from '@rtls/floorplans';
 import {
-  RtlsError, gatewayReadsTopic, suggestedTopicFilter, systemClock, topicFilterProblem, topicFiltersOverlap,
+  RtlsError, gatewayReadsTopic, gatewayTopicFilters, suggestedTopicFilter, systemClock, topicFilterProblem, topicFiltersOverlap,
   type Clock, type GatewayCredentials, type GatewayFormat, type GatewayTech, type TagKind, type TagRegistration,
   type TagSummary,
 } from '@rtls/protocol';
@@ -98,6 +98,11 @@ export interface NewGateway {
 function topicFor(format: GatewayFormat, id: string, topic?: string, mac?: string): string {
   if (format === 'native') return gatewayReadsTopic(id);
   return topic ?? suggestedTopicFilter(format, id, mac);
+}
+
+/** Whether two gateways' topics (with their companion status filters) could route one message to both. */
+function filtersOverlap(fa: GatewayFormat, a: string, fb: GatewayFormat, b: string): boolean {
+  return gatewayTopicFilters(fa, a).some((x) => gatewayTopicFilters(fb, b).some((y) => topicFiltersOverlap(x, y)));
 }
 
 export interface Registry {
@@ -403,7 +408,7 @@ export function openRegistry(dataDir: string, opts: RegistryOptions = {}): Regis
     if (q.gatewayExists.get(g.id)) throw new RtlsError('RTLS_ERR_CONFLICT', `Gateway ${g.id} already exists`);
     if (g.format !== 'native') {
       for (const other of q.allGateways.all()) {
-        if (other.format !== 'native' && topicFiltersOverlap(other.topic, topic)) {
+        if (other.format !== 'native' && filtersOverlap(other.format as GatewayFormat, other.topic, g.format, topic)) {
           throw new RtlsError('RTLS_ERR_CONFLICT', `Topic ${topic} overlaps gateway ${other.id}'s topic ${other.topic}: messages could not be routed`);
         }
       }
@@ -419,7 +424,7 @@ export function openRegistry(dataDir: string, opts: RegistryOptions = {}): Regis
     if (!row) throw new RtlsError('RTLS_ERR_GATEWAY_NOT_FOUND', `Gateway not found: ${id}`);
     if (format !== 'native') {
       for (const other of q.allGateways.all()) {
-        if (other.id !== id && other.format !== 'native' && topicFiltersOverlap(other.topic, topic)) {
+        if (other.id !== id && other.format !== 'native' && filtersOverlap(other.format as GatewayFormat, other.topic, format, topic)) {
           throw new RtlsError('RTLS_ERR_CONFLICT', `Topic ${topic} overlaps gateway ${other.id}'s topic ${other.topic}: messages could not be routed`);
         }
       }

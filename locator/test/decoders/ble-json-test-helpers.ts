@@ -68,7 +68,7 @@ export function violations(r: unknown): string[] {
       out.push('rejection without errors');
     }
   } else if (res.kind === 'skip') {
-    if (!['heartbeat', 'management', 'other-event'].includes(res.what)) out.push(`bad skip ${String(res.what)}`);
+    if (!['heartbeat', 'offline', 'management', 'other-event'].includes(res.what)) out.push(`bad skip ${String(res.what)}`);
   } else out.push(`unknown kind ${String((res as { kind?: unknown }).kind)}`);
   return out;
 }

@@ -135,12 +135,13 @@ describe('OpenMQTTGateway / Theengs decoder: RSSI, txpower, time, gateway', () =
 });
 
 describe('OpenMQTTGateway / Theengs decoder: other messages', () => {
-  it('skips the plain-text last will as a heartbeat', () => {
+  it('reads the plain-text LWT: "offline" is the last will, "online" proof of life', () => {
     expect(decodeOpenMqttGateway(bytes('offline'), ctx('home/OpenMQTTGateway/LWT'))).toEqual({
       kind: 'skip',
-      what: 'heartbeat',
+      what: 'offline',
       gatewayHint: 'OpenMQTTGateway',
     });
+    expect(decodeOpenMqttGateway(bytes('online'), ctx('home/OpenMQTTGateway/LWT'))).toMatchObject({ kind: 'skip', what: 'heartbeat' });
   });
 
   const sys = { uptime: 3600, version: 'v1.8.0', freemem: 120000, rssi: -58, SSID: 'ward', ip: '10.0.0.9', mac: 'AA:BB:CC:00:11:22' };

@@ -76,7 +76,7 @@ export function zebraTime(ms: number): string {
 }
 
 const KINDS = new Set(['reads', 'skip', 'rejected']);
-const SKIPS = new Set(['heartbeat', 'management', 'other-event']);
+const SKIPS = new Set(['heartbeat', 'offline', 'management', 'other-event']);
 
 /** Problems with a result's shape, empty when it honours the VendorDecoder contract. */
 export function contractViolations(r: VendorDecodeResult): string[] {

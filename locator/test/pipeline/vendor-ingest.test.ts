@@ -149,6 +149,31 @@ describe('vendor gateways through the pipeline', () => {
     expect(errors[0]![0]).toMatch(/minew-jsonlong.*\/gw\/ac233fc001ea\/status/);
   });
 
+  it("takes a vendor gateway offline on its last will on the companion status topic (ESPresense, OpenMQTTGateway)", () => {
+    const omg: GatewayRecord = { ...esp, id: 'omg-1', format: 'openmqttgateway', topic: 'home/omg1/BTtoMQTT/+' };
+    const { p, send, drops } = setup([...fixtureGateways(), esp, omg]);
+    send('espresense/rooms/room-b/status', 'online');
+    expect(p.diagnostics!.state('esp-1')).toMatchObject({ state: 'online', source: 'heartbeat' });
+    send('espresense/rooms/room-b/status', 'offline');
+    expect(p.diagnostics!.state('esp-1')).toMatchObject({ state: 'offline', source: 'last-will' });
+    send('home/omg1/LWT', 'online');
+    expect(p.diagnostics!.state('omg-1').state).toBe('online');
+    send('home/omg1/LWT', 'offline');
+    expect(p.diagnostics!.state('omg-1')).toMatchObject({ state: 'offline', source: 'last-will' });
+    // A reading brings it back.
+    send('home/omg1/BTtoMQTT/AC233FA018E7', JSON.stringify({ id: 'AC:23:3F:A0:18:E7', rssi: -70 }));
+    expect(p.diagnostics!.state('omg-1').state).toBe('online');
+    expect(drops).toEqual([]);
+  });
+
+  it('reports no clock skew for a vendor message whose reads carry no gateway time', () => {
+    const { p, send } = setup();
+    send('espresense/devices/ac233fa018e7/room-b', JSON.stringify({ id: 'ac233fa018e7', mac: 'ac233fa018e7', rssi: -60 }));
+    const d = p.diagnostics!.view({ id: 'esp-1', tech: 'ble', format: 'espresense', floor: 'f1', x: 15, y: 5, room: null, topic: esp.topic! });
+    expect(d.totals.reads).toBe(1);
+    expect(d.clockSkewMs).toBeNull();
+  });
+
   it('shows a native gateway offline after its last will, and a silent vendor gateway offline after 90 s', () => {
     const { p, clock, send } = setup();
     send(minew.topic!, freshMinew(clock.now()));

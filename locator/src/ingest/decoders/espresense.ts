@@ -27,6 +27,7 @@ import {
   strictMac,
 } from './ble-json-fields.ts';
 import type { JsonObject } from './ble-json-fields.ts';
+import { statusPayloadWhat } from './vendor.ts';
 import type { VendorDecodeContext, VendorDecodeResult } from './vendor.ts';
 
 type EspresenseTopic =
@@ -77,7 +78,7 @@ export function decodeEspresense(payload: Uint8Array, ctx: VendorDecodeContext):
   const topic = parseTopic(ctx.topic);
   // Decided on the topic before parsing: a node's status is plain text ("online"), not JSON.
   if (topic.kind === 'room') {
-    const what = topic.leaf === 'telemetry' || topic.leaf === 'status' ? 'heartbeat' : 'management';
+    const what = topic.leaf === 'status' ? statusPayloadWhat(payload) : topic.leaf === 'telemetry' ? 'heartbeat' : 'management';
     return { kind: 'skip', what, ...(topic.room ? { gatewayHint: topic.room } : {}) };
   }
   if (topic.kind === 'settings') return { kind: 'skip', what: 'management' };

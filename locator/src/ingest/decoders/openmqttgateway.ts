@@ -31,6 +31,7 @@ import {
   uint16Like,
 } from './ble-json-fields.ts';
 import type { Field, JsonObject } from './ble-json-fields.ts';
+import { statusPayloadWhat } from './vendor.ts';
 import type { VendorDecodeContext, VendorDecodeResult } from './vendor.ts';
 
 interface OmgTopic {
@@ -76,7 +77,8 @@ export function decodeOpenMqttGateway(payload: Uint8Array, ctx: VendorDecodeCont
   const topic = parseTopic(ctx.topic);
   const hint = topic.gateway ? { gatewayHint: topic.gateway } : {};
   // Decided on the topic before parsing: LWT payloads are plain text.
-  if (topic.channel === 'LWT' || topic.channel === 'SYStoMQTT') return { kind: 'skip', what: 'heartbeat', ...hint };
+  if (topic.channel === 'LWT') return { kind: 'skip', what: statusPayloadWhat(payload), ...hint };
+  if (topic.channel === 'SYStoMQTT') return { kind: 'skip', what: 'heartbeat', ...hint };
   if (topic.channel !== undefined && topic.channel !== 'BTtoMQTT') return { kind: 'skip', what: 'other-event', ...hint };
 
   const json = parseJsonPayload(payload);

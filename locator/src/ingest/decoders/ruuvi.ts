@@ -17,6 +17,7 @@
 import { parseJsonPayload } from '../json-payload.ts';
 import { echo, isJsonObject, jsonType, readRssi, readTime, rejectSchema, singleRead, strictMac } from './ble-json-fields.ts';
 import type { Field, JsonObject } from './ble-json-fields.ts';
+import { statusPayloadWhat } from './vendor.ts';
 import type { VendorDecodeContext, VendorDecodeResult } from './vendor.ts';
 
 const AD_MANUFACTURER_DATA = 0xff;
@@ -78,7 +79,7 @@ function isGatewayStatus(topic: string[], v?: JsonObject): boolean {
 export function decodeRuuvi(payload: Uint8Array, ctx: VendorDecodeContext): VendorDecodeResult {
   const seg = ctx.topic.split('/');
   const topicGateway = seg.length >= 3 ? strictMac(seg[seg.length - 2]) : null;
-  if (isGatewayStatus(seg)) return { kind: 'skip', what: 'heartbeat', ...(topicGateway ? { gatewayHint: topicGateway } : {}) };
+  if (isGatewayStatus(seg)) return { kind: 'skip', what: statusPayloadWhat(payload), ...(topicGateway ? { gatewayHint: topicGateway } : {}) };
 
   const json = parseJsonPayload(payload);
   if (!json.ok) return { kind: 'rejected', reason: json.reason, errors: json.errors };
@@ -92,7 +93,7 @@ export function decodeRuuvi(payload: Uint8Array, ctx: VendorDecodeContext): Vend
     if (gw) gatewayHint = gw;
     else errors.push(`gw_mac: not a MAC address (${echo(v.gw_mac)})`);
   }
-  if (isGatewayStatus(seg, v)) return { kind: 'skip', what: 'heartbeat', ...(gatewayHint ? { gatewayHint } : {}) };
+  if (isGatewayStatus(seg, v)) return { kind: 'skip', what: statusPayloadWhat(payload), ...(gatewayHint ? { gatewayHint } : {}) };
 
   let tagMac: string | null = null;
   if (v.data === undefined) errors.push('data: required (the advertisement in hex)');

@@ -28,6 +28,7 @@ export function createVendorBatch(ctx: VendorDecodeContext): VendorBatch {
   const reads: Read[] = [];
   const rejected: VendorRejection[] = [];
   let clockSkewed = 0;
+  let timedReads = 0;
   let duplicates = 0;
 
   const reject = (index: number, errors: string[], reason: DropReason = 'schema') => {
@@ -59,6 +60,7 @@ export function createVendorBatch(ctx: VendorDecodeContext): VendorBatch {
         return;
       }
       if (skewed) clockSkewed++;
+      if (time.untrusted || time.ms !== undefined) timedReads++;
       reads.push(checked.data);
     },
     result(gatewayHint) {
@@ -68,6 +70,7 @@ export function createVendorBatch(ctx: VendorDecodeContext): VendorBatch {
         reads,
         rejected,
         clockSkewed,
+        timedReads,
         ...(duplicates > 0 ? { duplicates } : {}),
         ...(gatewayHint !== undefined ? { gatewayHint } : {}),
       };

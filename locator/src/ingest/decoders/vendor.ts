@@ -38,11 +38,37 @@ export type VendorDecodeResult =
        * included): the gateway reported one packet twice. Absent when zero.
        */
       duplicates?: number;
+      /** Reads whose time came from the gateway's clock (trusted or not); 0 when the format or message had none. */
+      timedReads?: number;
       /** Gateway identity found in the payload or topic (MAC, reader name), normalised to upper hex for MACs. */
       gatewayHint?: string;
     }
-  /** Heartbeats, management and other non-read events: recognised and skipped, never counted as rejections. */
-  | { kind: 'skip'; what: 'heartbeat' | 'management' | 'other-event'; gatewayHint?: string }
+  /**
+   * Heartbeats, management and other non-read events: recognised and skipped, never counted as rejections.
+   * 'offline': the gateway's last will (or an explicit offline status) on its status topic.
+   */
+  | { kind: 'skip'; what: 'heartbeat' | 'offline' | 'management' | 'other-event'; gatewayHint?: string }
   | { kind: 'rejected'; reason: DropReason; errors: string[] };
 
 export type VendorDecoder = (payload: Uint8Array, ctx: VendorDecodeContext) => VendorDecodeResult;
+
+/**
+ * A status message's meaning: "offline" (plain text, any case, or JSON with state/status "offline", or false/0 as
+ * some firmware sends) is the gateway's last will; anything else on a status topic is proof of life.
+ */
+export function statusPayloadWhat(payload: Uint8Array): 'heartbeat' | 'offline' {
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(payload.subarray(0, 512)).trim();
+  if (/^"?offline"?$/i.test(text)) return 'offline';
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const o = v as Record<string, unknown>;
+      const st = o.state ?? o.status ?? o.online;
+      if (typeof st === 'string' && st.toLowerCase() === 'offline') return 'offline';
+      if (st === false || st === 0) return 'offline';
+    }
+  } catch {
+    // plain text other than "offline": alive
+  }
+  return 'heartbeat';
+}
