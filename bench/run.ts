@@ -3,9 +3,10 @@
  *   1. pipeline capacity without I/O (simulated time, one core) for 400, 2,000 and 5,000 tags
  *   2. the whole stack in real time (embedded broker, simulated gateways over MQTT/TCP) for 400 and 2,000 tags
  *   3. broker delivery to an in-process vs a TCP subscriber under 1 and 50 flooding publishers (and a limit probe)
+ *   4. the embedded SQLite history store: write rate at 10,000 tags, 24 h trail, 1 h floor query, outbox read rate
  * Prints tables and writes the same figures to bench/results/latest.json. No pass/fail: figures only.
  *
- *   npm run bench [-- --quick] [-- --only capacity,e2e,broker]
+ *   npm run bench [-- --quick] [-- --only capacity,e2e,broker,history]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -17,8 +18,9 @@ import { total } from './lib/stats.ts';
 import { measureBrokerModes, type FloodResult, type FloodScenario } from './broker-modes.ts';
 import type { CapacityResult } from './pipeline-capacity.ts';
 import type { EndToEndResult } from './end-to-end.ts';
+import type { HistoryBenchResult } from './history-store.ts';
 
-const SECTIONS = ['capacity', 'e2e', 'broker'] as const;
+const SECTIONS = ['capacity', 'e2e', 'broker', 'history'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -39,6 +41,8 @@ const PLAN = {
     /** Bounds on messages per run, so a fast machine cannot flood memory. */
     maxMessages: { batch: 500_000, small: 3_000_000 },
   },
+  /** Sizes are in bench/history-store.ts; --quick shortens every part (60 s of writes, a 6 h trail, a 15 min floor query). */
+  history: { quick },
 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -55,7 +59,9 @@ async function inChild<T>(file: string, args: (string | number)[], timeoutMs: nu
 }
 
 const began = performance.now();
-const results: { capacity: CapacityResult[]; endToEnd: EndToEndResult[]; broker: FloodResult[] } = { capacity: [], endToEnd: [], broker: [] };
+const results: { capacity: CapacityResult[]; endToEnd: EndToEndResult[]; broker: FloodResult[]; history: HistoryBenchResult | null } = {
+  capacity: [], endToEnd: [], broker: [], history: null,
+};
 const failures: string[] = [];
 
 if (only.has('capacity')) {
@@ -96,6 +102,15 @@ if (only.has('broker')) {
   // Limit probe: the demo's in-process path under 200 flooding publishers (issue note: Aedes 1.2 was seen to crash).
   if (!quick) scenarios.push({ mode: 'in-process', publishers: 200, payload: 'small', durationMs: PLAN.broker.durationMs, maxMessages: PLAN.broker.maxMessages.small });
   results.broker = await measureBrokerModes(scenarios, log);
+}
+
+if (only.has('history')) {
+  log(`history store: write rate at 10,000 tags, outbox, trail, floor query${quick ? ' (quick)' : ''}…`);
+  try {
+    results.history = await inChild<HistoryBenchResult>('./history-store.ts', quick ? ['--quick'] : [], 900_000);
+  } catch (err) {
+    failures.push(`history store: ${(err as Error).message}`);
+  }
 }
 
 const durationS = Math.round((performance.now() - began) / 1000);
@@ -176,6 +191,30 @@ if (results.broker.length) {
       'delivered msg/s: messages the subscriber received ÷ time from the first publish to the last delivery.',
       'tail s: how long deliveries went on after publishing stopped (messages the broker had queued).',
       'CPU %: of one core during the run (publishing + draining); sub = the TCP subscriber process (mqtt.js).',
+    ],
+  ));
+}
+
+if (results.history) {
+  const h = results.history;
+  const n = (v: number) => v.toLocaleString('en-US');
+  out.push(renderTable(
+    '4. Embedded SQLite history store (one process; only store calls timed)',
+    ['figure', 'value'],
+    [
+      [`write: ${n(h.write.tags)} tags, 1 fix/s each, flush per 500 ms (${n(h.write.fixesPerFlush)} fixes), ${n(h.write.fixes)} fixes`, `${n(h.write.fixesPerS)} fixes/s`],
+      ['  the last third of the run', `${n(h.write.fixesPerSLastThird)} fixes/s`],
+      ['  one flush (incl. compaction) p50 / p99 / max ms', `${h.write.flushP50Ms} / ${h.write.flushP99Ms} / ${h.write.flushMaxMs}`],
+      ['  file bytes per fix', h.write.bytesPerFix],
+      [`outbox on: write (${n(h.outbox.fixes)} fixes)`, `${n(h.outbox.writeFixesPerS)} fixes/s`],
+      [`outbox read + commit, batches of ${n(h.outbox.batch)}`, `${n(h.outbox.readFixesPerS)} fixes/s`],
+      ...h.trail.queries.map((q) => [`${q.query} → ${n(q.returned)}: first / median ms`, `${q.firstMs} / ${q.medianMs}`]),
+      ...h.floor.queries.map((q) => [`${q.query} → ${n(q.returned)}: first / median ms`, `${q.firstMs} / ${q.medianMs}`]),
+    ],
+    [
+      `trail: one tag at 1 fix/s (${n(h.trail.fixesOfTag)} fixes in ${n(h.trail.chunkRowsOfTag)} chunk rows, as compacted at 10,000 tags) among 99 tags at 1 per 10 s; file ${h.trail.dbMB} MB.`,
+      `floor: ${n(h.floor.tagsOnFloor)} tags at 1 fix/s on the floor (${n(h.floor.fixesOnFloor)} fixes) + ${n(h.floor.otherFixes)} fixes on another; file ${h.floor.dbMB} MB.`,
+      'first: right after reopening the store (SQLite cache empty; the OS file cache is warm). See bench/README.md §4.',
     ],
   ));
 }

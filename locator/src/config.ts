@@ -3,6 +3,7 @@
  * Parsed once at start from the env object passed in, validated with zod, returned frozen. Every default and its
  * unit is stated here; an invalid value fails start-up with an error naming the variable.
  */
+import { InfluxEnvSchema, toInfluxConfig } from './store/influx/influx-config.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -27,6 +28,8 @@ const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url
 const MQTT_URL_RE = /^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/;
 
 export const LocatorEnvSchema = z.object({
+  // InfluxDB history (issue #5): INFLUX_URL, INFLUX_API, INFLUX_TOKEN, … — validated in store/influx/influx-config.ts.
+  ...InfluxEnvSchema.shape,
   /** HTTP listen address (REST API, WebSocket live feed, web app). */
   RTLS_HTTP_HOST: str('0.0.0.0'),
   /** HTTP port; 0 = pick a random free port (tests). */
@@ -60,6 +63,12 @@ export const LocatorEnvSchema = z.object({
    * per fix the 400-tag demo writes ~17 GB a day; 24 h bounds it. Long-term downsampled history is issue #5.
    */
   RTLS_HISTORY_RETENTION_HOURS: real(24, 0, 24 * 3650),
+  /** Scheduled backup of registry + embedded history every this many minutes (issue #5 item 6); 0 = off. */
+  RTLS_BACKUP_INTERVAL_MIN: int(60, 0, 7 * 24 * 60),
+  /** Where scheduled backups go; default <RTLS_DATA_DIR>/backups. */
+  RTLS_BACKUP_DIR: optStr(),
+  /** Scheduled backups kept (older ones deleted). */
+  RTLS_BACKUP_KEEP: int(24, 1, 10_000),
 
   // Pipeline (PipelineOptions; defaults equal DEFAULT_PIPELINE_OPTIONS in pipeline.ts, a test checks it).
   /** Per-link RSSI window while the tag moves, ms. */
@@ -103,6 +112,13 @@ function toConfig(e: z.output<typeof LocatorEnvSchema>) {
     tickMs: e.RTLS_TICK_MS,
     storeFlushMs: e.RTLS_STORE_FLUSH_MS,
     historyRetentionMs: Math.round(e.RTLS_HISTORY_RETENTION_HOURS * 3_600_000),
+    /** InfluxDB history, or null: history only in the embedded store. */
+    influx: toInfluxConfig(e),
+    backup: {
+      intervalMs: e.RTLS_BACKUP_INTERVAL_MIN * 60_000,
+      dir: path.resolve(e.RTLS_BACKUP_DIR ?? path.join(e.RTLS_DATA_DIR, 'backups')),
+      keep: e.RTLS_BACKUP_KEEP,
+    },
     pipeline: {
       windowMs: e.RTLS_WINDOW_MS,
       parkedWindowMs: e.RTLS_PARKED_WINDOW_MS,

@@ -3,12 +3,14 @@
  * Everything with I/O is created or passed in here; the pipeline stays pure. The host process (standalone, or the
  * demo with an embedded broker) supplies config, site, registry, message source, clock and logger.
  */
+import path from 'node:path';
+import { backupDataDir, pruneBackups, scheduledBackupName } from './backup/backup.ts';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Site } from '@rtls/floorplans';
 import {
-  GATEWAY_READS_FILTER, GATEWAY_STATUS_FILTER,
+  GATEWAY_READS_FILTER, GATEWAY_STATUS_FILTER, gatewayTopicFilters,
   type Clock, type DropReason, type Fix, type GatewayStatus, type InboundMessage, type MessageSource, type ZoneEvent,
 } from '@rtls/protocol';
 import type { LocatorConfig } from './config.ts';
@@ -16,6 +18,8 @@ import type { PipelineSink, PipelineStats } from './contracts.ts';
 import { createPipeline as createRealPipeline, type CreatePipelineOptions, type Pipeline } from './pipeline.ts';
 import type { Registry } from './registry/sqlite-registry.ts';
 import { openSqliteHistoryStore } from './store/sqlite-history-store.ts';
+import { ForwardedHistoryStore, type ForwardedHistoryStoreStats } from './store/forwarded-history-store.ts';
+import { openInfluxHistoryStore } from './store/influx/influx-history-store.ts';
 import type { HistoryStore, HistoryStoreStats } from './store/history-store.ts';
 import { createLiveState, type LiveState, type LiveStateCounts } from './state/live-state.ts';
 import { createLiveHub, type LiveHubStats } from './live/live-hub.ts';
@@ -63,13 +67,25 @@ export interface LocatorService {
   close(): Promise<void>;
 }
 
+function outboxOf(s: HistoryStoreStats): NonNullable<HealthParts['store']['outbox']> | undefined {
+  const o = (s as Partial<ForwardedHistoryStoreStats>).outbox;
+  if (!o) return undefined;
+  return {
+    backlog: o.backlog, forwardedFixes: o.forwardedFixes, forwardedEvents: o.forwardedEvents, failures: o.failures,
+    rejected: o.rejected, lost: o.lost, lastError: o.lastError, lastSuccessAt: o.lastSuccessAt,
+  };
+}
+
 export function healthParts(s: LocatorStats): HealthParts {
   const p = s.pipeline;
   return {
     mqtt: s.mqtt,
     ingest: { messages: p.messages, batches: p.batches, reads: p.reads, dropped: { ...p.dropped } },
     pipeline: { tags: p.tags, fixes: p.fixes, queued: p.queued },
-    store: { kind: s.store.kind, fixesWritten: s.store.fixesWritten, pending: s.store.pending },
+    store: {
+      kind: s.store.kind, fixesWritten: s.store.fixesWritten, pending: s.store.pending,
+      ...(outboxOf(s.store) ? { outbox: outboxOf(s.store)! } : {}),
+    },
     live: { clients: s.live.clients },
   };
 }
@@ -85,13 +101,26 @@ export async function createLocatorService(deps: LocatorServiceDeps): Promise<Lo
   const sync = registry.syncGatewaysFromSite(site);
   logger.info({ added: sync.added, updated: sync.updated, notInSite: sync.notInSite.length }, 'gateways synced from site');
 
-  const store = deps.store ?? openSqliteHistoryStore(config.dataDir, {
+  const view = registry.view();
+  const kindOf = (tag: string) => view.tag(tag)?.kind ?? 'unknown';
+  const local = (outbox: boolean) => openSqliteHistoryStore(config.dataDir, {
     flushMs: config.storeFlushMs,
     retentionMs: config.historyRetentionMs,
     clock,
+    outbox,
     onError: (err) => logger.error({ err: err.message }, 'history store write failed; batch kept for retry'),
   });
-  const view = registry.view();
+  // With InfluxDB configured, the embedded store is the durable outbox and InfluxDB the history of record (issue #5).
+  let store: HistoryStore;
+  if (deps.store) store = deps.store;
+  else if (config.influx) {
+    const { store: influx, retention } = await openInfluxHistoryStore(config.influx, {
+      kindOf, clock, onError: (err) => logger.error({ err: err.message }, 'InfluxDB write failed'),
+    });
+    if (retention.errors.length) logger.warn({ errors: retention.errors }, 'InfluxDB retention/downsampling not set up (writes still work)');
+    store = new ForwardedHistoryStore(local(true), influx, clock, { pumpMs: config.storeFlushMs });
+    logger.info({ url: config.influx.url, api: config.influx.api }, 'history: embedded outbox forwarding to InfluxDB');
+  } else store = local(false);
   const state = createLiveState(view, await store.lastFixes());
   const hub = createLiveHub({ state, clock, flushMs: config.liveFlushMs, logger });
 
@@ -176,7 +205,7 @@ export async function createLocatorService(deps: LocatorServiceDeps): Promise<Lo
   const syncSubscriptions = (): Promise<void>[] => {
     const wanted = config.mqtt.subscribe === 'all'
       ? ['#']
-      : [GATEWAY_READS_FILTER, GATEWAY_STATUS_FILTER, ...view.gateways().filter((g) => g.format !== 'native' && g.topic).map((g) => g.topic!)];
+      : [GATEWAY_READS_FILTER, GATEWAY_STATUS_FILTER, ...view.gateways().filter((g) => g.format !== 'native' && g.topic).flatMap((g) => gatewayTopicFilters(g.format, g.topic!))];
     const added: Promise<void>[] = [];
     for (const f of wanted) {
       if (subscribed.has(f)) continue;
@@ -218,6 +247,24 @@ export async function createLocatorService(deps: LocatorServiceDeps): Promise<Lo
     }, REGISTRY_REFRESH_MS),
     setInterval(saveCalibration, CALIBRATION_SAVE_MS),
   ];
+  // Scheduled backups (issue #5 item 6): online, consistent, the newest `keep` kept. A failure is logged, never fatal.
+  let backingUp = false;
+  if (config.backup.intervalMs > 0) {
+    timers.push(setInterval(() => {
+      if (backingUp) return;
+      backingUp = true;
+      const at = clock();
+      backupDataDir(config.dataDir, path.join(config.backup.dir, scheduledBackupName(at)), at)
+        .then((m) => {
+          const removed = pruneBackups(config.backup.dir, config.backup.keep);
+          logger.info({ files: m.files.map((f) => `${f.name} ${f.bytes} B`), removed: removed.length }, 'scheduled backup written');
+        })
+        .catch((err: Error) => logger.error({ err: err.message }, 'scheduled backup failed'))
+        .finally(() => {
+          backingUp = false;
+        });
+    }, config.backup.intervalMs));
+  }
   for (const t of timers) t.unref();
   hub.start();
 

@@ -27,6 +27,20 @@ export const HealthSchema = z.strictObject({
     kind: z.enum(['sqlite', 'influxdb']),
     fixesWritten: z.number().int(),
     pending: z.number().int(),
+    /**
+     * With InfluxDB (issue #5): the durable outbox forwarding to it. `lost` counts items the outbox's disk budget or
+     * retention removed before they were forwarded — non-zero makes health 'degraded'.
+     */
+    outbox: z.strictObject({
+      backlog: z.number().int(),
+      forwardedFixes: z.number().int(),
+      forwardedEvents: z.number().int(),
+      failures: z.number().int(),
+      rejected: z.number().int(),
+      lost: z.number().int(),
+      lastError: z.string().nullable(),
+      lastSuccessAt: z.number().nullable(),
+    }).optional(),
   }),
   live: z.strictObject({ clients: z.number().int() }),
 });

@@ -10,5 +10,6 @@ export * from './drop-reasons.ts';
 export * from './errors.ts';
 export * from './validation.ts';
 export * from './api.ts';
+export * from './history.ts';
 export * from './ws.ts';
 export * from './runtime.ts';

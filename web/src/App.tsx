@@ -11,7 +11,11 @@ import { Header } from './components/Header.tsx';
 import { Legend } from './components/Legend.tsx';
 import { SearchBox } from './components/SearchBox.tsx';
 import { TagDetail } from './components/TagDetail.tsx';
-import { createGatewayDiagnosticsSlice, parseRoute, type Route } from './stores/gateway-diagnostics.ts';
+import { createReplayOverlay } from './components/ReplayOverlay.tsx';
+import { ReplayPanel } from './components/ReplayPanel.tsx';
+import { ReplayTimeline } from './components/ReplayTimeline.tsx';
+import { createGatewayDiagnosticsSlice } from './stores/gateway-diagnostics.ts';
+import { createReplaySlice, parseAppRoute, type AppRoute } from './stores/replay.ts';
 
 export interface AppProps {
   stores: Stores;
@@ -34,14 +38,14 @@ export function App(props: AppProps) {
   const planRequests = new Set<string>();
   let retry: ReturnType<typeof setTimeout> | undefined;
 
-  // Views live in the URL hash (#floor=L1, #/gateways, #/gateways/<id>) so an installer can share a gateway's page.
-  const [route, setRoute] = createSignal<Route>(parseRoute(window.location.hash));
+  // Views live in the URL hash (#floor=L1, #/gateways, #/gateways/<id>, #/replay?tag=…) so a view can be shared.
+  const [route, setRoute] = createSignal<AppRoute>(parseAppRoute(window.location.hash));
   const navigate = (hash: string) => {
-    if (window.location.hash === hash) setRoute(parseRoute(hash));
+    if (window.location.hash === hash) setRoute(parseAppRoute(hash));
     else window.location.hash = hash;
   };
   const onHashChange = () => {
-    const r = parseRoute(window.location.hash);
+    const r = parseAppRoute(window.location.hash);
     setRoute(r);
     if (r.view === 'map' && r.floor !== null && r.floor !== floors.current() && floors.list().some((f) => f.id === r.floor)) showFloor(r.floor);
   };
@@ -53,6 +57,12 @@ export function App(props: AppProps) {
     if (r.view === 'gateways' && r.gateway !== null) gatewayDiagnostics.open(r.gateway);
     else gatewayDiagnostics.close();
   });
+  // The replay (issue #5 item 5) draws on the same map as the live view; the slice outlives the panel so the map's
+  // overlay has one source.
+  const replay = createReplaySlice(props.clock, api);
+  props.debug.replay = replay;
+  const replaying = () => route().view === 'replay';
+  const replayOverlay = createReplayOverlay(replay, floors, replaying);
 
   const loadPlan = (id: string) => {
     if (floors.plans().has(id) || planRequests.has(id)) return;
@@ -78,9 +88,13 @@ export function App(props: AppProps) {
       (list) => {
         floors.setList(list);
         const sorted = floors.list();
-        const wanted = sorted.find((f) => f.id === props.initialFloor) ?? sorted.find((f) => f.level === 0) ?? sorted[0];
+        // A replay opened by link starts on the replayed tag's floor when its trail came first.
+        const first = replaying() ? replay.floorAt() : props.initialFloor;
+        const wanted = sorted.find((f) => f.id === first) ?? sorted.find((f) => f.level === 0) ?? sorted[0];
         if (!wanted) return;
-        showFloor(wanted.id);
+        // Already shown (the replay switched to it as the list arrived): showing it again would re-fit the whole floor
+        // over the replay's fit to the trail.
+        if (floors.current() !== wanted.id) showFloor(wanted.id);
         feed.start(wanted.id);
       },
       (e: unknown) => {
@@ -106,8 +120,9 @@ export function App(props: AppProps) {
         <Header view={route().view} />
         <ConnectionBanner />
         <div class="views">
-          {/* The map stays mounted under the gateway page: its zoom, floor and live feed survive a look at a gateway. */}
-          <div class="workspace" inert={route().view !== 'map'} aria-hidden={route().view !== 'map' ? 'true' : undefined}>
+          {/* The map stays mounted under the gateway page: its zoom, floor and live feed survive a look at a gateway.
+              The replay uses the same map, with its own panel in the sidebar and its time slider under the map. */}
+          <div class="workspace" classList={{ replaying: replaying() }} inert={route().view === 'gateways'} aria-hidden={route().view === 'gateways' ? 'true' : undefined}>
             <main class="map-area">
               <div class="map-toolbar">
                 <FloorSwitcher />
@@ -115,12 +130,24 @@ export function App(props: AppProps) {
               <Show when={floors.error()}>
                 <p class="load-error" role="alert" data-testid="load-error">{floors.error()}</p>
               </Show>
-              <FloorMap />
+              <FloorMap replay={replayOverlay} />
+              <Show when={replaying() && replay.params()?.tag}>
+                <ReplayTimeline replay={replay} />
+              </Show>
             </main>
-            <aside class="sidebar" aria-label="Search and details">
-              <SearchBox />
-              <TagDetail />
-              <Legend />
+            <aside class="sidebar" aria-label={replaying() ? 'Replay' : 'Search and details'}>
+              <Show
+                when={replaying()}
+                fallback={
+                  <>
+                    <SearchBox />
+                    <TagDetail />
+                    <Legend />
+                  </>
+                }
+              >
+                <ReplayPanel replay={replay} route={route} navigate={navigate} />
+              </Show>
             </aside>
           </div>
           <Show when={route().view === 'gateways'}>

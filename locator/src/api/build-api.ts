@@ -21,6 +21,7 @@ import type { LiveHub } from '../live/live-hub.ts';
 import { apiErrorHandler, sendError } from './error-handler.ts';
 import { apiRoutes, type HealthParts } from './routes.ts';
 import { gatewayRoutes } from './gateway-routes.ts';
+import { historyRoutes } from './history-routes.ts';
 import type { GatewayDiagnostics } from '../ingest/gateway-diagnostics.ts';
 
 export interface ApiDeps {
@@ -84,6 +85,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       startedAt: clock(), registry: deps.registry,
     }),
   );
+  app.register(historyRoutes({ site: deps.site, state: deps.state, store: deps.store, clock }));
   if (deps.diagnostics) {
     app.register(gatewayRoutes({ site: deps.site, registry: deps.registry, state: deps.state, diagnostics: deps.diagnostics }));
   }

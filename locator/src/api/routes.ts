@@ -6,9 +6,9 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { pointInPolygon, type Site } from '@rtls/floorplans';
 import {
-  CalibrationResponseSchema, ErrorBodySchema, FixSchema, FloorListResponseSchema, FloorSchema, GatewayCalibrationSchema,
+  CalibrationResponseSchema, ErrorBodySchema, FloorListResponseSchema, FloorSchema, GatewayCalibrationSchema,
   GatewayListResponseSchema, GatewayOffsetBodySchema, HealthSchema, PathLossInfoSchema, PathLossSchema,
-  ReferenceTagBodySchema, ReferenceTagSchema, RtlsError, TagIdSchema, TagInfoSchema, TagListQuerySchema,
+  ReferenceTagBodySchema, ReferenceTagSchema, RtlsError, TagInfoSchema, TagListQuerySchema,
   TagListResponseSchema, normaliseTagId, tagTech,
   type CalibrationResponse, type Clock, type Floor, type FloorSummary, type GatewayCalibration, type Health,
 } from '@rtls/protocol';
@@ -41,14 +41,6 @@ const FloorParamsSchema = z.object({ id: z.string().min(1).max(200) });
 const ReferenceTagParamsSchema = z.object({ tag: z.string().min(1).max(200) });
 const GatewayParamsSchema = z.object({ id: z.string().min(1).max(200) });
 
-export const TrailQuerySchema = z.strictObject({
-  /** Epoch ms; default: `to` minus one hour. */
-  from: z.coerce.number().int().min(0).optional(),
-  /** Epoch ms; default: now. */
-  to: z.coerce.number().int().min(0).optional(),
-  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
-});
-export const TrailResponseSchema = z.strictObject({ tag: TagIdSchema, fixes: z.array(FixSchema) });
 
 const errors = { 400: ErrorBodySchema, 404: ErrorBodySchema };
 
@@ -64,7 +56,7 @@ function tagIdParam(raw: string): string {
 }
 
 export function apiRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
-  const { site, state, store, stats, clock } = deps;
+  const { site, state, stats, clock } = deps;
   const floorsByLevel = [...site.floors].sort((a, b) => a.summary.level - b.summary.level);
 
   return async (app) => {
@@ -73,7 +65,8 @@ export function apiRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
     }, async () => {
       const parts = stats();
       return {
-        status: parts.mqtt.connected ? 'ok' : 'degraded',
+        // Degraded: no broker, or history lost before it reached InfluxDB (never silent, issue #5 item 3).
+        status: parts.mqtt.connected && !(parts.store.outbox && parts.store.outbox.lost > 0) ? 'ok' : 'degraded',
         version: deps.version,
         uptimeS: Math.max(0, Math.round((clock() - deps.startedAt) / 100) / 10),
         ...parts,
@@ -103,17 +96,6 @@ export function apiRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
       const tag = state.getTag(id);
       if (!tag) throw new RtlsError('RTLS_ERR_TAG_NOT_FOUND', `Tag not found: ${id}`);
       return tag;
-    });
-
-    app.get('/api/tags/:id/trail', {
-      schema: { tags: ['tags'], summary: "A tag's recent fixes from history, oldest first", params: TagParamsSchema, querystring: TrailQuerySchema, response: { 200: TrailResponseSchema, ...errors } },
-    }, async (req) => {
-      const id = tagIdParam(req.params.id);
-      if (!state.getTag(id)) throw new RtlsError('RTLS_ERR_TAG_NOT_FOUND', `Tag not found: ${id}`);
-      const to = req.query.to ?? clock();
-      const from = req.query.from ?? to - 3_600_000;
-      if (from > to) throw new RtlsError('RTLS_ERR_VALIDATION', undefined, ['from: must not be after to']);
-      return { tag: id, fixes: await store.trail(id, from, to, req.query.limit) };
     });
 
     app.get('/api/gateways', {

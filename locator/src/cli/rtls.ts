@@ -1,16 +1,20 @@
 /**
- * Admin command: `npm run rtls -- gateway credentials <gatewayId>` | `npm run rtls -- gateway list`.
+ * Admin command: `npm run rtls -- gateway credentials <gatewayId>` | `gateway list` | `backup <file>` | `restore <file>`.
  * Works on the registry in RTLS_DATA_DIR while the service runs (SQLite WAL + busy timeout). `credentials` prints
  * exactly one JSON line {username, password, topic} on stdout: the only place a password is ever shown.
  * Exit codes: 0 ok, 2 usage error or unknown gateway, 1 anything else.
  */
 import { loadSite, type Site } from '@rtls/floorplans';
-import { RtlsError } from '@rtls/protocol';
+import { RtlsError, systemClock } from '@rtls/protocol';
+import { backupDataDir, restoreDataDir } from '../backup/backup.ts';
 import { loadLocatorConfig, type LocatorConfig } from '../config.ts';
 import { openRegistry, type Registry } from '../registry/sqlite-registry.ts';
 
 const USAGE = `usage: rtls gateway credentials <gatewayId>   issue new MQTT credentials (the old password stops working)
-       rtls gateway list                        list registered gateways (one JSON line each)`;
+       rtls gateway list                        list registered gateways (one JSON line each)
+       rtls backup <file>                       consistent online backup of registry and embedded history
+       rtls restore <file> [--force]            restore a backup into RTLS_DATA_DIR (service stopped; --force moves
+                                                existing databases aside)`;
 
 class UsageError extends Error {}
 
@@ -24,7 +28,24 @@ async function ensureGateways(registry: Registry, config: LocatorConfig, force: 
   registry.syncGatewaysFromSite(await siteFor(config));
 }
 
+async function backupCommand(argv: string[], out: (line: string) => void): Promise<void> {
+  const [cmd, file, ...flags] = argv;
+  const force = flags.includes('--force');
+  if (!file || flags.some((f) => f !== '--force') || (cmd === 'backup' && force)) throw new UsageError(USAGE);
+  let config: LocatorConfig;
+  try {
+    config = loadLocatorConfig();
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const m = cmd === 'backup'
+    ? await backupDataDir(config.dataDir, file, systemClock())
+    : restoreDataDir(file, config.dataDir, { force, now: systemClock() });
+  out(JSON.stringify({ [cmd === 'backup' ? 'backup' : 'restored']: file, createdAt: new Date(m.createdAt).toISOString(), files: m.files.map((f) => ({ name: f.name, bytes: f.bytes })) }));
+}
+
 async function run(argv: string[], out: (line: string) => void): Promise<void> {
+  if (argv[0] === 'backup' || argv[0] === 'restore') return backupCommand(argv, out);
   const [group, cmd, ...rest] = argv;
   if (group !== 'gateway' || (cmd !== 'credentials' && cmd !== 'list')) throw new UsageError(USAGE);
   let config: LocatorConfig;

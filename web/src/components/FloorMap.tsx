@@ -1,11 +1,12 @@
 import L from 'leaflet';
 import { gatewayHash } from '../stores/gateway-diagnostics.ts';
-import { createEffect, on, onCleanup, onMount } from 'solid-js';
+import { createEffect, on, onCleanup, onMount, untrack } from 'solid-js';
 import type { Floor, GatewayInfo, TagKind } from '@rtls/protocol';
 import { useApp } from '../context.ts';
 import { floorBounds, pixelsPerMetre, ringBox, ringCentroid, ringToLatLngs, toLatLng, type XY } from '../map/coords.ts';
 import { MotionModel } from '../map/interpolate.ts';
-import { MONITORED_ZONE_COLOUR, ZONE_FAMILY } from '../map/palette.ts';
+import { KIND_STYLE, MONITORED_ZONE_COLOUR, ZONE_FAMILY } from '../map/palette.ts';
+import type { ReplayOverlay } from '../map/replay-overlay.ts';
 import { TagCanvasLayer, type CanvasTag } from '../map/tag-canvas-layer.ts';
 
 /** Room labels appear only where the name fits inside the room at the current zoom. */
@@ -14,14 +15,22 @@ const LABEL_CHAR_PX = 6.6;
 const FOCUS_ZOOM = 3.5;
 
 interface RoomLabel {
+  id: string;
   marker: L.Marker;
   widthM: number;
   heightM: number;
   textPx: number;
 }
 
-/** The only component that touches Leaflet: the floor plan, gateways and the canvas of live tag markers. */
-export function FloorMap() {
+export interface FloorMapProps {
+  /** The replay view's trail, marker and visited rooms (issue #5 item 5); drawn instead of the live markers while active. */
+  replay?: ReplayOverlay;
+}
+
+const REPLAY_COLOUR = '#0f766e';
+
+/** The only component that touches Leaflet: the floor plan, gateways, the canvas of live tag markers and the replay layer. */
+export function FloorMap(props: FloorMapProps = {}) {
   const { stores, debug } = useApp();
   const { floors, tags, gateways, ui } = stores;
   let el!: HTMLDivElement;
@@ -38,6 +47,10 @@ export function FloorMap() {
       boxZoom: false,
     });
     map.createPane('labels').style.zIndex = '450';
+    // Inside the overlay pane, above the plan's own SVG (leaflet.css gives every map SVG z-index 200; the plan's is
+    // redrawn on every floor switch, so document order cannot be relied on either).
+    map.createPane('replay', map.getPane('overlayPane')).style.zIndex = '250';
+    const replayRenderer = L.svg({ pane: 'replay' });
     const planLayer = L.layerGroup().addTo(map);
     const labelLayer = L.layerGroup().addTo(map);
     const gatewayLayer = L.layerGroup();
@@ -79,13 +92,138 @@ export function FloorMap() {
       map.setView(toLatLng([fix.x, fix.y]), Math.max(map.getZoom(), FOCUS_ZOOM));
     };
 
+    const fitsIn = (l: Pick<RoomLabel, 'widthM' | 'heightM' | 'textPx'>, ppm: number) =>
+      l.widthM * ppm >= l.textPx + 12 && l.heightM * ppm >= 2 * LABEL_FONT_PX + 12;
     const updateLabels = () => {
       const ppm = pixelsPerMetre(map.getZoom());
+      const replayed = replayActive() ? new Set(replayLabels.map((l) => l.id)) : null;
       for (const l of labels) {
-        const fits = l.widthM * ppm >= l.textPx + 12 && l.heightM * ppm >= 2 * LABEL_FONT_PX + 12;
+        // A room the replay labels ("Ward 2 · 12 min") does not also get its plain name on top.
+        const show = fitsIn(l, ppm) && !replayed?.has(l.id);
         const e = l.marker.getElement();
-        if (e) e.style.display = fits ? '' : 'none';
+        if (e) e.style.display = show ? '' : 'none';
       }
+      for (const l of replayLabels) {
+        const e = l.marker.getElement();
+        if (e) e.style.display = l.current || fitsIn(l, ppm) ? '' : 'none';
+      }
+    };
+
+    // ── Replay layer (issue #5 item 5) ──
+    const replayLayer = L.layerGroup().addTo(map);
+    const replayRoomLayer = L.layerGroup().addTo(map);
+    let replayLabels: (RoomLabel & { current: boolean })[] = [];
+    let replayMarker: L.Marker | null = null;
+    let replayMarkerKey = '';
+    let handledFit = 0;
+    const replayActive = () => props.replay !== undefined && untrack(props.replay.active);
+
+    const drawReplayPaths = () => {
+      replayLayer.clearLayers();
+      const r = props.replay;
+      if (!r || !replayActive() || drawnFloor === null) return;
+      let n = 0;
+      for (const p of untrack(r.paths)) {
+        if (p.floor !== drawnFloor || p.points.length === 0) continue;
+        const ll = ringToLatLngs(p.points);
+        // A white casing under the line keeps it readable across room fills of every colour.
+        L.polyline(ll, { renderer: replayRenderer, color: '#ffffff', weight: 7, opacity: 0.9, interactive: false, lineJoin: 'round' }).addTo(replayLayer);
+        L.polyline(ll, { renderer: replayRenderer, className: 'replay-trail', color: REPLAY_COLOUR, weight: 3.5, interactive: false, lineJoin: 'round' }).addTo(replayLayer);
+        n++;
+      }
+      el.dataset.replayPaths = String(n);
+    };
+
+    const drawReplayRooms = () => {
+      replayRoomLayer.clearLayers();
+      replayLabels = [];
+      const r = props.replay;
+      const floor = drawnFloor === null ? undefined : floors.plans().get(drawnFloor);
+      if (r && replayActive() && floor) {
+        const wanted = new Map(untrack(r.rooms).filter((x) => x.floor === floor.id).map((x) => [x.zone, x]));
+        for (const f of floor.plan.features) {
+          const p = f.properties;
+          if ((p.kind !== 'room' && p.kind !== 'zone') || f.geometry.type !== 'Polygon') continue;
+          const want = wanted.get(p.id);
+          if (!want) continue;
+          L.polygon(f.geometry.coordinates.map((ring) => ringToLatLngs(ring as XY[])), {
+            renderer: replayRenderer,
+            className: want.current ? 'replay-room current' : 'replay-room',
+            color: REPLAY_COLOUR,
+            weight: want.current ? 3 : 1.5,
+            fillColor: REPLAY_COLOUR,
+            fillOpacity: want.current ? 0.16 : 0.06,
+            interactive: false,
+          }).addTo(replayRoomLayer);
+          const ring = f.geometry.coordinates[0] as XY[];
+          const box = ringBox(ring);
+          const c = ringCentroid(ring);
+          const marker = L.marker(toLatLng([c.x, c.y]), {
+            pane: 'labels',
+            interactive: false,
+            keyboard: false,
+            icon: L.divIcon({ className: want.current ? 'room-label replay-room-label current' : 'room-label replay-room-label', html: `<span>${escapeHtml(want.text)}</span>`, iconSize: undefined }),
+          }).addTo(replayRoomLayer);
+          replayLabels.push({ id: p.id, marker, widthM: box.maxX - box.minX, heightM: box.maxY - box.minY, textPx: want.text.length * LABEL_CHAR_PX, current: want.current });
+        }
+      }
+      el.dataset.replayRooms = String(replayLabels.length);
+      updateLabels();
+    };
+
+    const placeReplayMarker = () => {
+      const m = props.replay && replayActive() ? untrack(props.replay.marker) : null;
+      if (!m || m.floor !== drawnFloor) {
+        replayMarker?.remove();
+        replayMarker = null;
+        replayMarkerKey = '';
+        delete el.dataset.replayMarker;
+        return;
+      }
+      const key = `${m.kind}\n${m.stale}\n${m.label}`;
+      if (!replayMarker || key !== replayMarkerKey) {
+        replayMarker?.remove();
+        const style = KIND_STYLE[m.kind];
+        replayMarker = L.marker(toLatLng([m.x, m.y]), {
+          keyboard: false,
+          interactive: false,
+          title: m.label,
+          icon: L.divIcon({
+            className: `replay-marker shape-${style.shape}${m.stale ? ' stale' : ''}`,
+            html: `<span style="--fill:${style.fill}"></span>`,
+            iconSize: [22, 22],
+          }),
+        }).addTo(map);
+        replayMarkerKey = key;
+      } else replayMarker.setLatLng(toLatLng([m.x, m.y]));
+      el.dataset.replayMarker = `${m.x.toFixed(2)},${m.y.toFixed(2)}`;
+    };
+
+    /** Fit the trail of the shown floor (or the highlighted rooms in zone mode) once per new replay. */
+    const tryReplayFit = () => {
+      const r = props.replay;
+      if (!r || !replayActive() || drawnFloor === null) return;
+      const seq = untrack(r.fitSeq);
+      if (seq === handledFit) return;
+      const pts: [number, number][] = [];
+      for (const p of untrack(r.paths)) if (p.floor === drawnFloor) for (const q of p.points) pts.push(toLatLng(q));
+      for (const l of replayLabels) {
+        const ll = l.marker.getLatLng();
+        pts.push([ll.lat, ll.lng]);
+      }
+      if (pts.length === 0) return;
+      handledFit = seq;
+      const b = L.latLngBounds(pts);
+      // A tag parked in one spot must not zoom the map to its maximum: at least a room's worth of context around it.
+      map.fitBounds(b.pad(0.15), { padding: [40, 40], maxZoom: FOCUS_ZOOM, animate: false });
+      updateLabels();
+    };
+
+    const drawReplay = () => {
+      drawReplayPaths();
+      drawReplayRooms();
+      placeReplayMarker();
+      tryReplayFit();
     };
 
     const drawPlan = (floor: Floor) => {
@@ -122,7 +260,7 @@ export function FloorMap() {
               keyboard: false,
               icon: L.divIcon({ className: 'room-label', html: `<span>${escapeHtml(p.name)}</span>`, iconSize: undefined }),
             }).addTo(labelLayer);
-            labels.push({ marker, widthM: box.maxX - box.minX, heightM: box.maxY - box.minY, textPx: p.name.length * LABEL_CHAR_PX });
+            labels.push({ id: p.id, marker, widthM: box.maxX - box.minX, heightM: box.maxY - box.minY, textPx: p.name.length * LABEL_CHAR_PX });
             break;
           }
           case 'zone':
@@ -208,7 +346,32 @@ export function FloorMap() {
       drawGateways();
       snapFloor();
       tryFocus();
+      untrack(drawReplay);
     });
+
+    if (props.replay) {
+      const r = props.replay;
+      createEffect(on(r.active, (on) => {
+        // The live markers give way to the replay and come back with the live view.
+        if (on) layer.remove();
+        else layer.addTo(map);
+        drawReplay();
+      }, { defer: true }));
+      createEffect(on(r.paths, () => {
+        drawReplayPaths();
+        tryReplayFit();
+      }, { defer: true }));
+      createEffect(on(r.rooms, () => {
+        drawReplayRooms();
+        tryReplayFit();
+      }, { defer: true }));
+      createEffect(on(r.marker, placeReplayMarker, { defer: true }));
+      createEffect(on(r.fitSeq, tryReplayFit, { defer: true }));
+      if (untrack(r.active)) {
+        layer.remove();
+        drawReplay();
+      }
+    }
 
     createEffect(() => {
       gateways.version();
@@ -252,10 +415,11 @@ export function FloorMap() {
 
     map.on('zoomend', updateLabels);
     map.on('click', (e: L.LeafletMouseEvent) => {
+      if (replayActive()) return; // the live markers are not drawn: nothing to pick
       ui.select(layer.hitTest(e.containerPoint.x, e.containerPoint.y, 12));
     });
     map.on('mousemove', (e: L.LeafletMouseEvent) => {
-      const hit = layer.hitTest(e.containerPoint.x, e.containerPoint.y, 12) !== null;
+      const hit = !replayActive() && layer.hitTest(e.containerPoint.x, e.containerPoint.y, 12) !== null;
       el.classList.toggle('over-marker', hit);
     });
 
@@ -276,6 +440,15 @@ export function FloorMap() {
         const c = map.getCenter();
         return { x: c.lng, y: c.lat };
       },
+      /** The replay marker as drawn: floor metres and its centre on screen (CSS px in the page), or null. */
+      replayMarker: () => {
+        if (!replayMarker) return null;
+        const ll = replayMarker.getLatLng();
+        const pt = map.latLngToContainerPoint(ll);
+        const box = el.getBoundingClientRect();
+        return { x: ll.lng, y: ll.lat, screenX: box.left + pt.x, screenY: box.top + pt.y };
+      },
+      replayPathCount: () => replayLayer.getLayers().length / 2,
     };
 
     onCleanup(() => {

@@ -1,10 +1,11 @@
 import { createMemo } from 'solid-js';
 import { useApp } from '../context.ts';
-import { GATEWAYS_HASH, type Route } from '../stores/gateway-diagnostics.ts';
+import { GATEWAYS_HASH } from '../stores/gateway-diagnostics.ts';
+import { REPLAY_HASH, type AppRoute } from '../stores/replay.ts';
 
 export interface HeaderProps {
   /** The view shown, for the navigation tabs. */
-  view: Route['view'];
+  view: AppRoute['view'];
 }
 
 export function Header(props: HeaderProps) {
@@ -29,10 +30,11 @@ export function Header(props: HeaderProps) {
       <div class="brand">
         <span class="brand-mark" aria-hidden="true" />
         <h1>Open Hospital RTLS</h1>
-        <span class="brand-sub">{props.view === 'gateways' ? 'Gateways' : (floors.summary(floors.current())?.name ?? 'Live map')}</span>
+        <span class="brand-sub">{props.view === 'gateways' ? 'Gateways' : props.view === 'replay' ? 'Replay' : (floors.summary(floors.current())?.name ?? 'Live map')}</span>
       </div>
       <nav class="view-nav" aria-label="Views">
         <a href={mapHref()} aria-current={props.view === 'map' ? 'page' : undefined} data-testid="nav-map">Live map</a>
+        <a href={REPLAY_HASH} aria-current={props.view === 'replay' ? 'page' : undefined} data-testid="nav-replay">Replay</a>
         <a href={GATEWAYS_HASH} aria-current={props.view === 'gateways' ? 'page' : undefined} data-testid="nav-gateways">Gateways</a>
       </nav>
       <dl class="header-stats">

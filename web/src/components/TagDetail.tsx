@@ -1,4 +1,5 @@
 import { createEffect, createMemo, Show } from 'solid-js';
+import { ReplayEntry } from './ReplayEntry.tsx';
 import { useApp } from '../context.ts';
 import { ago, humanise, KIND_LABEL, METHOD_LABEL } from '../format.ts';
 import { KIND_STYLE } from '../map/palette.ts';
@@ -89,6 +90,7 @@ export function TagDetail() {
                 <Show when={fix()}>
                   <button type="button" class="secondary" data-testid="detail-centre" onClick={centre}>Centre on map</button>
                 </Show>
+                <ReplayEntry />
               </>
             );
           }}
