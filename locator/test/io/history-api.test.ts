@@ -36,8 +36,8 @@ beforeAll(async () => {
   registry = openRegistry(path.join(dir, 'data'));
   registry.syncGatewaysFromSite(fixtureSite());
   registry.upsertTags([
-    { id: PATIENT, kind: 'patient', label: 'Patient 031' },
-    { id: PATIENT2, kind: 'patient', label: 'Patient 032' },
+    { id: PATIENT, kind: 'patient', label: 'Patient 031', category: null },
+    { id: PATIENT2, kind: 'patient', label: 'Patient 032', category: null },
     { id: PUMP, kind: 'equipment', label: 'Pump 12', category: 'infusion-pump' },
   ]);
   store = openSqliteHistoryStore(path.join(dir, 'data'));
