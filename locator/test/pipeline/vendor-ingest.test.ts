@@ -9,7 +9,8 @@ import type { GatewayRecord } from '../../src/contracts.ts';
 import { DEFAULT_PIPELINE_OPTIONS, createPipeline } from '../../src/pipeline.ts';
 import { RecordingSink, T0, bytes, fakeClock, fixtureGateways, fixtureSite } from './helpers.ts';
 
-const SAMPLES = new URL('../../../../shared/gateway-formats/', import.meta.url);
+// The repo's byte-identical copy of ../shared/gateway-formats (the shared directory is not there in CI).
+const SAMPLES = new URL('../fixtures/gateway-formats/', import.meta.url);
 const sample = (name: string) => readFileSync(new URL(name, SAMPLES));
 
 const minew: GatewayRecord = {
