@@ -63,6 +63,12 @@ export const LocatorEnvSchema = z.object({
    * per fix the 400-tag demo writes ~17 GB a day; 24 h bounds it. Long-term downsampled history is issue #5.
    */
   RTLS_HISTORY_RETENTION_HOURS: real(24, 0, 24 * 3650),
+  /** Downsampled trails: one fix per tag per this many seconds outlives raw retention (issue #5 item 2). */
+  RTLS_HISTORY_DOWNSAMPLE_S: int(60, 1, 3600),
+  /** How long downsampled trails are kept, days; 0 = no downsampled copy. */
+  RTLS_HISTORY_DOWNSAMPLE_DAYS: real(30, 0, 3650),
+  /** Disk budget of the InfluxDB outbox backlog, MB; beyond it the oldest are dropped and counted (health degraded). */
+  RTLS_OUTBOX_MAX_MB: int(2048, 16, 1_048_576),
   /** Scheduled backup of registry + embedded history every this many minutes (issue #5 item 6); 0 = off. */
   RTLS_BACKUP_INTERVAL_MIN: int(60, 0, 7 * 24 * 60),
   /** Where scheduled backups go; default <RTLS_DATA_DIR>/backups. */
@@ -112,6 +118,9 @@ function toConfig(e: z.output<typeof LocatorEnvSchema>) {
     tickMs: e.RTLS_TICK_MS,
     storeFlushMs: e.RTLS_STORE_FLUSH_MS,
     historyRetentionMs: Math.round(e.RTLS_HISTORY_RETENTION_HOURS * 3_600_000),
+    historyDownsampleMs: e.RTLS_HISTORY_DOWNSAMPLE_S * 1000,
+    historyDownsampleRetentionMs: Math.round(e.RTLS_HISTORY_DOWNSAMPLE_DAYS * 86_400_000),
+    outboxMaxBytes: e.RTLS_OUTBOX_MAX_MB * 1024 * 1024,
     /** InfluxDB history, or null: history only in the embedded store. */
     influx: toInfluxConfig(e),
     backup: {

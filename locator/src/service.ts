@@ -106,6 +106,9 @@ export async function createLocatorService(deps: LocatorServiceDeps): Promise<Lo
   const local = (outbox: boolean) => openSqliteHistoryStore(config.dataDir, {
     flushMs: config.storeFlushMs,
     retentionMs: config.historyRetentionMs,
+    downsampleMs: config.historyDownsampleMs,
+    downsampleRetentionMs: config.historyDownsampleRetentionMs,
+    outboxMaxBytes: config.outboxMaxBytes,
     clock,
     outbox,
     onError: (err) => logger.error({ err: err.message }, 'history store write failed; batch kept for retry'),
