@@ -4,9 +4,10 @@
  *   2. the whole stack in real time (embedded broker, simulated gateways over MQTT/TCP) for 400 and 2,000 tags
  *   3. broker delivery to an in-process vs a TCP subscriber under 1 and 50 flooding publishers (and a limit probe)
  *   4. the embedded SQLite history store: write rate at 10,000 tags, 24 h trail, 1 h floor query, outbox read rate
+ *   5. InfluxDB (a real influxd 1.x, INFLUX_API=v1): write rate at 10,000 tags, outbox forward rate, 24 h trail
  * Prints tables and writes the same figures to bench/results/latest.json. No pass/fail: figures only.
  *
- *   npm run bench [-- --quick] [-- --only capacity,e2e,broker,history]
+ *   npm run bench [-- --quick] [-- --only capacity,e2e,broker,history,influx]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,13 +15,14 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { startChild } from './lib/child.ts';
 import { renderTable, type Cell } from './lib/table.ts';
-import { total } from './lib/stats.ts';
+import { round, total } from './lib/stats.ts';
 import { measureBrokerModes, type FloodResult, type FloodScenario } from './broker-modes.ts';
 import type { CapacityResult } from './pipeline-capacity.ts';
 import type { EndToEndResult } from './end-to-end.ts';
 import type { HistoryBenchResult } from './history-store.ts';
+import type { InfluxBenchResult } from './history-influx.ts';
 
-const SECTIONS = ['capacity', 'e2e', 'broker', 'history'] as const;
+const SECTIONS = ['capacity', 'e2e', 'broker', 'history', 'influx'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -43,6 +45,8 @@ const PLAN = {
   },
   /** Sizes are in bench/history-store.ts; --quick shortens every part (60 s of writes, a 6 h trail, a 15 min floor query). */
   history: { quick },
+  /** Sizes are in bench/history-influx.ts; --quick: 8 s of writes, a 100,000-fix backlog, a 6 h trail. */
+  influx: { quick },
 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -59,8 +63,10 @@ async function inChild<T>(file: string, args: (string | number)[], timeoutMs: nu
 }
 
 const began = performance.now();
-const results: { capacity: CapacityResult[]; endToEnd: EndToEndResult[]; broker: FloodResult[]; history: HistoryBenchResult | null } = {
-  capacity: [], endToEnd: [], broker: [], history: null,
+const results: {
+  capacity: CapacityResult[]; endToEnd: EndToEndResult[]; broker: FloodResult[]; history: HistoryBenchResult | null; influx: InfluxBenchResult | null;
+} = {
+  capacity: [], endToEnd: [], broker: [], history: null, influx: null,
 };
 const failures: string[] = [];
 
@@ -110,6 +116,15 @@ if (only.has('history')) {
     results.history = await inChild<HistoryBenchResult>('./history-store.ts', quick ? ['--quick'] : [], 900_000);
   } catch (err) {
     failures.push(`history store: ${(err as Error).message}`);
+  }
+}
+
+if (only.has('influx')) {
+  log(`InfluxDB history: write rate at 10,000 tags, outbox forward rate, trail${quick ? ' (quick)' : ''}…`);
+  try {
+    results.influx = await inChild<InfluxBenchResult>('./history-influx.ts', quick ? ['--quick'] : [], 300_000);
+  } catch (err) {
+    failures.push(`InfluxDB history: ${(err as Error).message}`);
   }
 }
 
@@ -215,6 +230,32 @@ if (results.history) {
       `trail: one tag at 1 fix/s (${n(h.trail.fixesOfTag)} fixes in ${n(h.trail.chunkRowsOfTag)} chunk rows, as compacted at 10,000 tags) among 99 tags at 1 per 10 s; file ${h.trail.dbMB} MB.`,
       `floor: ${n(h.floor.tagsOnFloor)} tags at 1 fix/s on the floor (${n(h.floor.fixesOnFloor)} fixes) + ${n(h.floor.otherFixes)} fixes on another; file ${h.floor.dbMB} MB.`,
       'first: right after reopening the store (SQLite cache empty; the OS file cache is warm). See bench/README.md §4.',
+    ],
+  ));
+}
+
+if (results.influx?.skipped !== undefined) {
+  out.push(`5. InfluxDB history: skipped: ${results.influx.skipped}\n`);
+} else if (results.influx) {
+  const x = results.influx;
+  const n = (v: number) => v.toLocaleString('en-US');
+  out.push(renderTable(
+    `5. InfluxDB history (influxd ${x.serverVersion} on this machine, INFLUX_API=v1, production retention setup; only client calls timed)`,
+    ['figure', 'value'],
+    [
+      [`write (InfluxWriter): ${n(x.write.tags)} tags, ${n(x.write.fixesPerRequest)} fixes per request, one at a time, ${n(x.write.fixes)} fixes`, `${n(x.write.fixesPerS)} fixes/s`],
+      ['  request p50 / p99 / max ms (encode p50 ms)', `${x.write.requestP50Ms} / ${x.write.requestP99Ms} / ${x.write.requestMaxMs} (${x.write.encodeP50Ms})`],
+      ['  bytes per fix on the wire (gzip) / as line protocol', `${x.write.wireBytesPerFix} / ${x.write.lineBytesPerFix}`],
+      ['  CPU ms per 1,000 fixes: influxd / this process', `${x.write.influxdCpuMsPer1000 ?? 'n/a'} / ${x.write.clientCpuMsPer1000}`],
+      ['  failed requests', x.write.failedRequests],
+      [`  two requests in flight (not the forwarder's way), ${n(x.write.twoInFlight.fixes)} fixes`, `${n(x.write.twoInFlight.fixesPerS)} fixes/s (request p50 / p99 ${x.write.twoInFlight.requestP50Ms} / ${x.write.twoInFlight.requestP99Ms} ms, ${x.write.twoInFlight.failedRequests} failed)`],
+      [`outbox drain: ${n(x.outbox.fixes)} fixes backlog → InfluxDB, batches of ${n(x.outbox.batchItems)}`, `${n(x.outbox.fixesPerS)} fixes/s (${round(x.outbox.drainMs / 1000, 1)} s)`],
+      ['  fixes counted in InfluxDB afterwards (forward failures, rejected)', `${n(x.outbox.countedInInflux)}${x.outbox.countedInInflux === x.outbox.fixes ? ' = backlog' : ` ≠ ${n(x.outbox.fixes)} BACKLOG`} (${x.outbox.failures}, ${x.outbox.rejected})`],
+      ...x.trail.queries.map((q) => (q.error ? [q.query, `FAILED: ${q.error}`] : [`${q.query} → ${n(q.returned)}: first / median ms`, `${q.firstMs} / ${q.medianMs}`])),
+    ],
+    [
+      `trail: one tag at 1 fix/s (${n(x.trail.fixesOfTag)} fixes) among ${n(x.trail.otherTags)} tags at one fix per ${x.trail.otherEveryS} s (${n(x.trail.otherFixes)} fixes), written at ${n(x.trail.writeFixesPerS)} fixes/s; queried after an influxd restart (${n(x.trail.restartMs)} ms).`,
+      'The influxd runs on the same machine as the bench (both share its cores). See bench/README.md §5.',
     ],
   ));
 }

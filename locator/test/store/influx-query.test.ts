@@ -33,7 +33,9 @@ describe('InfluxQL reads, v2 mode (recording server)', () => {
       req.on('end', () => {
         seen.push({ path: req.url!, headers: req.headers, form: Object.fromEntries(new URLSearchParams(body)) });
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(answers.shift() ?? { results: [{ statement_id: 0 }] }));
+        const a = answers.shift() ?? { results: [{ statement_id: 0 }] };
+        // An array stands for a chunked answer: one JSON object per line.
+        res.end(Array.isArray(a) ? a.map((x) => JSON.stringify(x)).join('\n') : JSON.stringify(a));
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -84,9 +86,20 @@ describe('InfluxQL reads, v2 mode (recording server)', () => {
     const s = store();
     answers.push({ results: [{ statement_id: 0, error: 'database not found: rtls' }] });
     await expect(s.trail(tag, T0, T0 + 1000, 10)).rejects.toThrow(InfluxQueryError);
-    answers.push({ results: [{ statement_id: 0, series: [{ name: 'fixes', columns: COLUMNS, values: [row()], partial: true }] }] });
-    await expect(s.trail(tag, T0, T0 + 1000, 10)).rejects.toThrow(/truncated/);
+    // The last chunk still saying partial: the server ended early.
+    answers.push({ results: [{ statement_id: 0, series: [{ name: 'fixes', columns: COLUMNS, values: [row()] }], partial: true }] });
+    await expect(s.trail(tag, T0, T0 + 1000, 10)).rejects.toThrow(/ended the answer early/);
     answers.push({ error: 'unauthorized access' });
     await expect(s.lastFixes()).rejects.toThrow(/unauthorized/);
+  });
+
+  it('asks for a chunked answer and merges the chunks of one series (1.x flags unchunked answers over 10,000 rows)', async () => {
+    const f2 = contractFix(tag, T0 + 600, 'L1', 5, 6);
+    answers.push([
+      { results: [{ statement_id: 0, series: [{ name: 'fixes', columns: COLUMNS, values: [row(f2)], partial: true }], partial: true }] },
+      { results: [{ statement_id: 0, series: [{ name: 'fixes', columns: COLUMNS, values: [row()] }] }] },
+    ]);
+    expect(await store().trail(tag, T0, T0 + 1000, 10)).toEqual([fix, f2]);
+    expect(seen[0]!.form).toMatchObject({ chunked: 'true', chunk_size: '10000' });
   });
 });

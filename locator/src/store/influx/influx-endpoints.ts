@@ -47,7 +47,8 @@ export function trailsTarget(cfg: InfluxConfig): QueryTarget | null {
 
 /** The form body of a /query request. */
 export function queryForm(q: string, target: QueryTarget): URLSearchParams {
-  const form = new URLSearchParams({ q, db: target.db, epoch: 'ms' });
+  // Chunked: see influx-query.ts (1.x flags unchunked answers over 10,000 rows as partial).
+  const form = new URLSearchParams({ q, db: target.db, epoch: 'ms', chunked: 'true', chunk_size: '10000' });
   if (target.rp !== undefined) form.set('rp', target.rp);
   return form;
 }

@@ -3,8 +3,11 @@
  * and by 3.x). POST with a form body (statements may be long: an asset class names hundreds of tags), epoch=ms so
  * times come back as epoch ms, the same Authorization as writes.
  *
- * /query reports a bad statement as HTTP 200 with `results[i].error`, and a truncated answer (the server's
- * max-row-limit) as `partial: true`: both become an InfluxQueryError, never a silently short answer.
+ * /query reports a bad statement as HTTP 200 with `results[i].error`. Answers are requested chunked (chunk_size
+ * 10,000): influxd 1.x flags any one-series answer over 10,000 rows as `partial` when not chunked, even with
+ * max-row-limit 0 (influxdata/influxdb#10114), which made a 24 h contact query fail. With chunking the server streams
+ * newline-separated JSON objects, `partial: true` meaning "more follows"; the chunks are merged per statement and
+ * series, and an answer whose last chunk still says partial is an InfluxQueryError, never a silently short answer.
  */
 import type { InfluxConfig } from './influx-config.ts';
 import { authHeaders, queryForm, queryUrl, type QueryTarget } from './influx-endpoints.ts';
@@ -83,19 +86,35 @@ export class InfluxQueryClient {
       throw new InfluxQueryError(`InfluxDB query failed: ${e.name === 'TimeoutError' ? 'timed out' : (e.cause?.code ?? String(err))}`, undefined, { cause: err });
     }
     const text = await res.text();
-    let body: QueryBody;
+    const bodies: QueryBody[] = [];
     try {
-      body = JSON.parse(text) as QueryBody;
+      for (const line of text.split('\n')) if (line.trim()) bodies.push(JSON.parse(line) as QueryBody);
     } catch {
       throw new InfluxQueryError(`InfluxDB query failed: HTTP ${res.status}: ${text.slice(0, 500)}`, res.status);
     }
-    if (!res.ok || body.error) throw new InfluxQueryError(`InfluxDB query failed: HTTP ${res.status}: ${body.error ?? text.slice(0, 500)}`, res.status);
-    return (body.results ?? []).map((r) => {
-      if (r.error) throw new InfluxQueryError(`InfluxQL error: ${r.error}`, res.status);
-      if (r.partial || r.series?.some((s) => s.partial)) {
-        throw new InfluxQueryError('InfluxDB truncated the answer (max-row-limit); narrow the range or raise the limit', res.status);
+    const failed = bodies.find((b) => b.error);
+    if (!res.ok || failed || bodies.length === 0) {
+      throw new InfluxQueryError(`InfluxDB query failed: HTTP ${res.status}: ${failed?.error ?? text.slice(0, 500)}`, res.status);
+    }
+    // Merge the chunks: per statement, series with the same name and tags are one series split across chunks.
+    const merged = new Map<number, { series: Map<string, InfluxSeries>; partial: boolean }>();
+    for (const b of bodies) {
+      for (const r of b.results ?? []) {
+        if (r.error) throw new InfluxQueryError(`InfluxQL error: ${r.error}`, res.status);
+        let st = merged.get(r.statement_id);
+        if (!st) merged.set(r.statement_id, (st = { series: new Map(), partial: false }));
+        st.partial = r.partial === true;
+        for (const sr of r.series ?? []) {
+          const key = `${sr.name}\u0000${JSON.stringify(sr.tags ?? {})}`;
+          const have = st.series.get(key);
+          if (have) for (const v of sr.values ?? []) have.values.push(v);
+          else st.series.set(key, { name: sr.name, ...(sr.tags ? { tags: sr.tags } : {}), columns: sr.columns, values: [...(sr.values ?? [])] });
+        }
       }
-      return r.series ?? [];
+    }
+    return [...merged.entries()].sort((a, b) => a[0] - b[0]).map(([, st]) => {
+      if (st.partial) throw new InfluxQueryError('InfluxDB ended the answer early (partial); narrow the range', res.status);
+      return [...st.series.values()];
     });
   }
 }
