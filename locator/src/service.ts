@@ -20,6 +20,8 @@ import type { Registry } from './registry/sqlite-registry.ts';
 import { openSqliteHistoryStore } from './store/sqlite-history-store.ts';
 import { ForwardedHistoryStore, type ForwardedHistoryStoreStats } from './store/forwarded-history-store.ts';
 import { openInfluxHistoryStore } from './store/influx/influx-history-store.ts';
+import { encodeGatewayStats } from './store/influx/line-protocol.ts';
+import type { InfluxWriter } from './store/influx/influx-writer.ts';
 import type { HistoryStore, HistoryStoreStats } from './store/history-store.ts';
 import { createLiveState, type LiveState, type LiveStateCounts } from './state/live-state.ts';
 import { createLiveHub, type LiveHubStats } from './live/live-hub.ts';
@@ -76,6 +78,9 @@ function outboxOf(s: HistoryStoreStats): NonNullable<HealthParts['store']['outbo
   };
 }
 
+/** How often gateway statistics are written to InfluxDB, ms. */
+const GATEWAY_STATS_MS = 60_000;
+
 export function healthParts(s: LocatorStats): HealthParts {
   const p = s.pipeline;
   return {
@@ -115,6 +120,7 @@ export async function createLocatorService(deps: LocatorServiceDeps): Promise<Lo
   });
   // With InfluxDB configured, the embedded store is the durable outbox and InfluxDB the history of record (issue #5).
   let store: HistoryStore;
+  let influxWriter: InfluxWriter | null = null;
   if (deps.store) store = deps.store;
   else if (config.influx) {
     const { store: influx, retention } = await openInfluxHistoryStore(config.influx, {
@@ -122,6 +128,7 @@ export async function createLocatorService(deps: LocatorServiceDeps): Promise<Lo
     });
     if (retention.errors.length) logger.warn({ errors: retention.errors }, 'InfluxDB retention/downsampling not set up (writes still work)');
     store = new ForwardedHistoryStore(local(true), influx, clock, { pumpMs: config.storeFlushMs });
+    influxWriter = influx.writer;
     logger.info({ url: config.influx.url, api: config.influx.api }, 'history: embedded outbox forwarding to InfluxDB');
   } else store = local(false);
   const state = createLiveState(view, await store.lastFixes());
@@ -250,6 +257,35 @@ export async function createLocatorService(deps: LocatorServiceDeps): Promise<Lo
     }, REGISTRY_REFRESH_MS),
     setInterval(saveCalibration, CALIBRATION_SAVE_MS),
   ];
+  // Gateway statistics into InfluxDB every minute (issue #5 item 2: a measurement per gateway for Grafana). These are
+  // samples of counters, not records: a failed write is logged and the next minute's sample carries on.
+  const writer = influxWriter;
+  const diag = pipeline.diagnostics;
+  if (writer && diag) {
+    let statsFailureLogged = false;
+    timers.push(setInterval(() => {
+      const t = clock();
+      const lines = registry.listGateways().map((g) => {
+        const d = diag.view({ id: g.id, tech: g.tech, format: g.format, floor: g.floor, x: g.x, y: g.y, room: g.room, topic: g.topic }, t);
+        return encodeGatewayStats({
+          t, gateway: g.id, floor: g.floor, tech: g.tech, format: g.format, state: d.gateway.state ?? 'unknown',
+          messages: d.totals.messages, reads: d.totals.reads, heartbeats: d.totals.heartbeats,
+          rejectedMessages: d.totals.rejectedMessages, rejectedReads: d.totals.rejectedReads, clockSkewed: d.totals.clockSkewed,
+          messagesPerS: d.messagesPerS, readsPerS: d.readsPerS, tagsHeard: d.tagsHeard, clockSkewMs: d.clockSkewMs,
+        });
+      });
+      writer.writeLines(lines).then(
+        () => {
+          statsFailureLogged = false;
+        },
+        (err: Error) => {
+          if (!statsFailureLogged) logger.warn({ err: err.message }, 'gateway statistics not written to InfluxDB (retried next minute)');
+          statsFailureLogged = true;
+        },
+      );
+    }, GATEWAY_STATS_MS));
+  }
+
   // Scheduled backups (issue #5 item 6): online, consistent, the newest `keep` kept. A failure is logged, never fatal.
   let backingUp = false;
   if (config.backup.intervalMs > 0) {

@@ -4,7 +4,7 @@
  * every store gets its own fresh database, dropped by cleanup.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toInfluxConfig, InfluxHistoryStore } from '../../src/store/influx/index.ts';
+import { encodeGatewayStats, toInfluxConfig, InfluxHistoryStore } from '../../src/store/influx/index.ts';
 import { CONTRACT_T0, contractFix, contractTag, describeHistoryStoreContract } from './history-contract.ts';
 import { skipWithoutInfluxd, startInfluxd, type Influxd } from './influxd.ts';
 
@@ -48,4 +48,22 @@ describe.skipIf(skipWithoutInfluxd)('InfluxHistoryStore (influxd 1.x, INFLUX_API
     await store.close();
     await influxd.query('DROP DATABASE "big_answer"');
   }, 120_000);
+
+  it('takes gateway statistics as a measurement Grafana can query', async () => {
+    const cfg = toInfluxConfig({ INFLUX_URL: influxd.url, INFLUX_API: 'v1', INFLUX_DATABASE: 'gw_stats', INFLUX_RAW_RETENTION_DAYS: '0' })!;
+    const store = new InfluxHistoryStore(cfg);
+    await store.ensureRetention();
+    const line = encodeGatewayStats({
+      t: CONTRACT_T0, gateway: 'L1-minew-icu', floor: 'L1', tech: 'ble', format: 'minew-jsonlong', state: 'online',
+      messages: 120, reads: 2400, heartbeats: 2, rejectedMessages: 1, rejectedReads: 3, clockSkewed: 0,
+      messagesPerS: 1, readsPerS: 20.5, tagsHeard: 37, clockSkewMs: -12,
+    });
+    expect(line).toBe('gateway_stats,floor=L1,format=minew-jsonlong,gateway=L1-minew-icu,tech=ble clock_skewed=0i,heartbeats=2i,'
+      + `messages=120i,messages_per_s=1,reads=2400i,reads_per_s=20.5,rejected_messages=1i,rejected_reads=3i,state="online",tags_heard=37i,clock_skew_ms=-12i ${CONTRACT_T0}`);
+    await store.writer.writeLines([line]);
+    const body = await influxd.query('SELECT "reads_per_s", "state" FROM "rtls_raw"."gateway_stats" WHERE "gateway" = \'L1-minew-icu\'', 'gw_stats');
+    expect(body.results?.[0]?.series?.[0]?.values?.[0]?.slice(1)).toEqual([20.5, 'online']);
+    await store.close();
+    await influxd.query('DROP DATABASE "gw_stats"');
+  }, 60_000);
 });

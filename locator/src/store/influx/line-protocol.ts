@@ -141,3 +141,37 @@ export function encodeBatch(fixes: readonly Fix[], events: readonly ZoneEvent[],
   for (const e of events) lines[i++] = encodeZoneEvent(e, kindOf);
   return lines;
 }
+
+export const GATEWAY_STATS_MEASUREMENT = 'gateway_stats';
+
+/** One gateway's counters at a moment (from GET /api/gateways/:id's diagnostics), for Grafana (issue #5 item 2). */
+export interface GatewayStatsPoint {
+  t: number;
+  gateway: string;
+  floor: string;
+  tech: string;
+  format: string;
+  /** 'online' | 'offline' | 'unknown'. */
+  state: string;
+  messages: number;
+  reads: number;
+  heartbeats: number;
+  rejectedMessages: number;
+  rejectedReads: number;
+  clockSkewed: number;
+  messagesPerS: number;
+  readsPerS: number;
+  tagsHeard: number;
+  clockSkewMs: number | null;
+}
+
+export function encodeGatewayStats(p: GatewayStatsPoint): string {
+  const tags = tagSet({ floor: p.floor, format: p.format, gateway: p.gateway, tech: p.tech });
+  const fields =
+    `clock_skewed=${intField(p.clockSkewed)},heartbeats=${intField(p.heartbeats)},messages=${intField(p.messages)}` +
+    `,messages_per_s=${floatField(p.messagesPerS)},reads=${intField(p.reads)},reads_per_s=${floatField(p.readsPerS)}` +
+    `,rejected_messages=${intField(p.rejectedMessages)},rejected_reads=${intField(p.rejectedReads)}` +
+    `,state=${quoteStringField(p.state)},tags_heard=${intField(p.tagsHeard)}` +
+    (p.clockSkewMs === null ? '' : `,clock_skew_ms=${intField(Math.round(p.clockSkewMs))}`);
+  return `${GATEWAY_STATS_MEASUREMENT}${tags} ${fields} ${timestamp(p.t)}`;
+}
