@@ -568,7 +568,9 @@ describe('(c) a broken fleet: each fault shows in its own gateway\'s diagnostics
     expect(vendorOff.gateway.state).toBe('online');
     const lastSeen = vendorOff.gateway.lastSeen!;
     expect(vendorOff.lastMessageAt).toBe(lastSeen);
-    for (const m of seen.data.get(OFFLINE_VENDOR) ?? []) expect(m.receivedAt).toBeLessThanOrEqual(lastSeen);
+    // The independent subscriber stamps its own receive time for the same delivery a moment apart from the locator's
+    // (CI saw 1 ms): what matters is that nothing arrived later than the gateway's last message, within that moment.
+    for (const m of seen.data.get(OFFLINE_VENDOR) ?? []) expect(m.receivedAt).toBeLessThanOrEqual(lastSeen + 50);
     const othersLastSeen = Math.min(skew.gateway.lastSeen!, dup.gateway.lastSeen!);
     expect(othersLastSeen - lastSeen).toBeGreaterThan(2000); // the others kept publishing after it fell silent
     offsetMs = lastSeen + GATEWAY_SILENT_OFFLINE_MS + 1000 - Date.now();
