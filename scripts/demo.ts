@@ -15,6 +15,7 @@ import {
   createLocatorService, createMqttSource, loadLocatorConfig, openRegistry, type LocatorService, type Registry,
 } from '@rtls/locator';
 import { Simulation, SimRunner, assignFormats, loadSimConfig } from '@rtls/gateway-firmware-sim';
+import { enrolDemoPatients, ensureDemoUsers } from './demo-people.ts';
 
 export interface Demo {
   url: string;
@@ -26,6 +27,8 @@ export interface Demo {
   broker: RtlsBroker | null;
   runner: SimRunner | null;
   simulation: Simulation | null;
+  /** How to log in, for the host to print once: the first admin's one-time password, the demo users' passwords. */
+  logins: { username: string; password: string | null; note: string }[];
   close(): Promise<void>;
 }
 
@@ -67,19 +70,33 @@ export async function startDemo(opts: { env?: Record<string, string | undefined>
           if (!gatewayId) return null;
           // Vendor gateways also publish on their own topic filter (issue #4); read fresh, as gateways can be added.
           const g = registry.view().gateway(gatewayId);
+          // The stamp lets the broker notice a rotation or revocation and disconnect the gateway (issue #6 item 6).
+          const credentialStamp = registry.gatewayCredentialStamp(gatewayId) ?? undefined;
           return g?.topic && g.format !== 'native' && !g.topic.startsWith(TOPIC_ROOT + '/')
-            ? { kind: 'gateway', gatewayId, topics: gatewayTopicFilters(g.format, g.topic) }
-            : { kind: 'gateway', gatewayId };
+            ? { kind: 'gateway', gatewayId, topics: gatewayTopicFilters(g.format, g.topic), ...(credentialStamp ? { credentialStamp } : {}) }
+            : { kind: 'gateway', gatewayId, ...(credentialStamp ? { credentialStamp } : {}) };
         },
+        revalidate: async (p) => p.kind !== 'gateway' || (p.credentialStamp !== undefined && registry.gatewayCredentialStamp(p.gatewayId) === p.credentialStamp),
       });
       closers.push(() => broker!.close());
       source = broker.messageSource();
       brokerUrl = `mqtt://127.0.0.1:${broker.tcpPort}`;
     }
 
-    const service = await createLocatorService({ config: locatorConfig, site, registry, messageSource: source, clock, logger: logger.child({ svc: 'locator' }) });
+    const service = await createLocatorService({
+      config: locatorConfig, site, registry, messageSource: source, clock, logger: logger.child({ svc: 'locator' }),
+      ...(broker ? { onGatewayCredentialsRevoked: () => broker!.revalidateNow() } : {}),
+    });
     closers.push(() => service.close());
     const { url, port } = await service.listen();
+
+    const logins: Demo['logins'] = [];
+    if (service.access.adminOneTimePassword) {
+      logins.push({ username: 'admin', password: service.access.adminOneTimePassword, note: 'one-time password: change it at first login' });
+    } else logins.push({ username: 'admin', password: null, note: locatorConfig.auth.adminPassword ? 'password from RTLS_ADMIN_PASSWORD' : 'password set earlier' });
+    for (const u of await ensureDemoUsers(service, locatorConfig.auth.demoPassword)) {
+      logins.push({ username: u.username, password: u.oneTimePassword, note: u.oneTimePassword ? 'one-time password' : 'password from RTLS_DEMO_PASSWORD' });
+    }
 
     let simulation: Simulation | null = null;
     let runner: SimRunner | null = null;
@@ -96,6 +113,8 @@ export async function startDemo(opts: { env?: Record<string, string | undefined>
         scenario: { referenceTags: simConfig.referenceTags },
       });
       registry.upsertTags(simulation.tags());
+      const sim = simulation;
+      enrolDemoPatients(service, site, sim.tags(), (tag) => sim.patientHome(tag), simConfig.seed);
       // Reference tags are "surveyed" where the simulation put them: the locator learns gateway offsets from them.
       for (const r of simulation.referenceTags()) registry.putReferenceTag(r.tag, { floor: r.floor, x: r.x, y: r.y, note: 'simulated survey' });
       runner = new SimRunner({
@@ -120,7 +139,7 @@ export async function startDemo(opts: { env?: Record<string, string | undefined>
 
     return {
       url: url.endsWith('/') ? url : `${url}/`, httpPort: port, mqttPort: broker?.tcpPort ?? null, registry, service, broker, runner, simulation,
-      close: closeAll,
+      logins, close: closeAll,
     };
   } catch (err) {
     await closeAll();

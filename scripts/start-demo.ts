@@ -10,6 +10,10 @@ try {
     `RTLS demo running at ${demo.url}`,
     demo.mqttPort !== null ? `MQTT broker on port ${demo.mqttPort} (gateway credentials: npm run rtls -- gateway credentials <gatewayId>)` : 'MQTT: external broker',
   ];
+  // How to log in (issue #6): printed once, here, never logged. Demo users not listed already existed (or share
+  // RTLS_DEMO_PASSWORD); reset a password from the admin page.
+  lines.push('Log in as:');
+  for (const l of demo.logins) lines.push(`  ${l.username.padEnd(16)} ${l.password ?? '(unchanged)'}   ${l.note}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   let stopping = false;
   const stop = async (signal: string) => {

@@ -443,6 +443,13 @@ export function buildSampleHospital(): { site: SiteFile; plans: Record<string, F
       { id: 'stairs-east', kind: 'stairs', rooms: ['L0-stairs-e', 'L1-stairs-e'] },
       { id: 'lift-main', kind: 'elevator', rooms: ['L0-lift', 'L1-lift'] },
     ],
+    units: [
+      { id: 'ed', name: 'Emergency department', zoneTypes: ['emergency'] },
+      { id: 'theatres', name: 'Operating theatres', zoneTypes: ['operating-room'] },
+      { id: 'icu', name: 'Intensive care unit', zoneTypes: ['icu-bay'] },
+      { id: 'maternity', name: 'Maternity', zoneTypes: ['maternity-room', 'delivery-room', 'nursery'] },
+      { id: 'ward', name: 'Medical ward', zoneTypes: ['patient-room'] },
+    ],
   };
   return { site, plans: { [SAMPLE_FLOOR_FILES.L0]: ground(), [SAMPLE_FLOOR_FILES.L1]: first() } };
 }

@@ -133,7 +133,7 @@ export function loadSite(dir: string): Site {
   }
   if (problems.length) throw new SiteValidationError(dir, problems);
 
-  const site = createSite(siteFile.id, siteFile.name, floors, siteFile.verticals);
+  const site = createSite(siteFile.id, siteFile.name, floors, siteFile.verticals, siteFile.units);
   const fileOf = new Map(siteFile.floors.map((f) => [f.id, f.file]));
   const semantic = validateSite(site).map((msg) => {
     // Name the file too, so a problem can be found without knowing which file holds which floor.

@@ -6,6 +6,7 @@ import type {
   OutlineFeature,
   RoomFeature,
   VerticalLink,
+  CareUnit,
   WallFeature,
   ZoneFeature,
 } from '@rtls/protocol';
@@ -27,6 +28,8 @@ export interface Site {
   name: string;
   floors: LoadedFloor[];
   verticals: VerticalLink[];
+  /** Care units (issue #6): the scopes of clinical users and patients; empty when the site file names none. */
+  units: CareUnit[];
   floor(id: string): LoadedFloor | undefined;
   room(id: string): { floor: LoadedFloor; room: RoomFeature } | undefined;
   gateway(id: string): { floor: LoadedFloor; gateway: GatewayFeature } | undefined;
@@ -59,7 +62,7 @@ export function floorFromPlan(summary: FloorSummary, plan: FloorPlan): LoadedFlo
  * Assembles a Site with id lookups. Lookups index the first feature of an id; duplicates are reported by
  * validateSite, not here, so a faulty site can still be inspected.
  */
-export function createSite(id: string, name: string, floors: LoadedFloor[], verticals: VerticalLink[]): Site {
+export function createSite(id: string, name: string, floors: LoadedFloor[], verticals: VerticalLink[], units: CareUnit[] = []): Site {
   const floorsById = new Map<string, LoadedFloor>();
   const rooms = new Map<string, { floor: LoadedFloor; room: RoomFeature }>();
   const gateways = new Map<string, { floor: LoadedFloor; gateway: GatewayFeature }>();
@@ -77,6 +80,7 @@ export function createSite(id: string, name: string, floors: LoadedFloor[], vert
     name,
     floors,
     verticals,
+    units,
     floor: (fid) => floorsById.get(fid),
     room: (rid) => rooms.get(rid),
     gateway: (gid) => gateways.get(gid),

@@ -4,6 +4,7 @@
  * unit is stated here; an invalid value fails start-up with an error naming the variable.
  */
 import { InfluxEnvSchema, toInfluxConfig } from './store/influx/influx-config.ts';
+import { AuthEnvSchema, authEnvProblems, toAuthConfig } from './auth/auth-config.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -30,6 +31,8 @@ const MQTT_URL_RE = /^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/;
 export const LocatorEnvSchema = z.object({
   // InfluxDB history (issue #5): INFLUX_URL, INFLUX_API, INFLUX_TOKEN, … — validated in store/influx/influx-config.ts.
   ...InfluxEnvSchema.shape,
+  // People, sessions, patient identity keys, HTTPS (issue #6) — validated in auth/auth-config.ts.
+  ...AuthEnvSchema.shape,
   /** HTTP listen address (REST API, WebSocket live feed, web app). */
   RTLS_HTTP_HOST: str('0.0.0.0'),
   /** HTTP port; 0 = pick a random free port (tests). */
@@ -123,6 +126,7 @@ function toConfig(e: z.output<typeof LocatorEnvSchema>) {
     outboxMaxBytes: e.RTLS_OUTBOX_MAX_MB * 1024 * 1024,
     /** InfluxDB history, or null: history only in the embedded store. */
     influx: toInfluxConfig(e),
+    auth: toAuthConfig(e),
     backup: {
       intervalMs: e.RTLS_BACKUP_INTERVAL_MIN * 60_000,
       dir: path.resolve(e.RTLS_BACKUP_DIR ?? path.join(e.RTLS_DATA_DIR, 'backups')),
@@ -145,7 +149,9 @@ function toConfig(e: z.output<typeof LocatorEnvSchema>) {
 }
 
 /** The whole config schema: env in, config out. */
-export const LocatorConfigSchema = LocatorEnvSchema.transform(toConfig);
+export const LocatorConfigSchema = LocatorEnvSchema.superRefine((e, ctx) => {
+  for (const message of authEnvProblems(e)) ctx.addIssue({ code: 'custom', message });
+}).transform(toConfig);
 export type LocatorConfig = Readonly<ReturnType<typeof toConfig>>;
 
 function deepFreeze<T>(o: T): T {

@@ -23,6 +23,10 @@ async function main(): Promise<void> {
   const service = await createLocatorService({ config, site, registry, messageSource: source, clock: systemClock, logger });
   const { url } = await service.listen();
   process.stdout.write(`RTLS locator running at ${url}\n`);
+  // Shown once, on the console only (never in the log): the first admin's one-time password (issue #6 item 1).
+  if (service.access.adminOneTimePassword) {
+    process.stdout.write(`First start: log in as admin with the one-time password ${service.access.adminOneTimePassword} and change it\n`);
+  }
   const stop = async () => {
     await service.close();
     await source.close();

@@ -24,7 +24,10 @@ import { encodeGatewayStats } from './store/influx/line-protocol.ts';
 import type { InfluxWriter } from './store/influx/influx-writer.ts';
 import type { HistoryStore, HistoryStoreStats } from './store/history-store.ts';
 import { createLiveState, type LiveState, type LiveStateCounts } from './state/live-state.ts';
-import { createLiveHub, type LiveHubStats } from './live/live-hub.ts';
+import { createLiveHub, type LiveHubStats, type LiveViewer } from './live/live-hub.ts';
+import { openAccess, type OpenedAccess } from './auth/open-access.ts';
+import { projectTag } from './auth/viewer.ts';
+import type { FastifyRequest } from 'fastify';
 import { buildApi } from './api/build-api.ts';
 import type { HealthParts } from './api/routes.ts';
 
@@ -46,6 +49,8 @@ export interface LocatorServiceDeps {
   createPipeline?: (opts: CreatePipelineOptions) => Pipeline;
   /** History store; the embedded SQLite store in config.dataDir by default. */
   store?: HistoryStore;
+  /** Called after a gateway's MQTT credentials are revoked (the embedded broker re-checks its clients at once). */
+  onGatewayCredentialsRevoked?: () => Promise<unknown>;
 }
 
 export interface LocatorStats {
@@ -60,6 +65,8 @@ export interface LocatorService {
   readonly app: FastifyInstance;
   readonly state: LiveState;
   readonly store: HistoryStore;
+  /** Users, sessions, patients, audit (issue #6); `adminOneTimePassword` is for the host to print once. */
+  readonly access: OpenedAccess;
   /** Starts the HTTP server on RTLS_HTTP_HOST:RTLS_HTTP_PORT. */
   listen(): Promise<{ url: string; port: number }>;
   stats(): LocatorStats;
@@ -132,7 +139,31 @@ export async function createLocatorService(deps: LocatorServiceDeps): Promise<Lo
     logger.info({ url: config.influx.url, api: config.influx.api }, 'history: embedded outbox forwarding to InfluxDB');
   } else store = local(false);
   const state = createLiveState(view, await store.lastFixes());
-  const hub = createLiveHub({ state, clock, flushMs: config.liveFlushMs, logger });
+  const opened = await openAccess({ auth: config.auth, dataDir: config.dataDir, clock, logger });
+  const { access } = opened;
+  /** The live feed's view of one authenticated connection (the auth guard set req.viewer and req.session). */
+  const liveViewerFor = (req: FastifyRequest): LiveViewer => {
+    const viewer = req.viewer!;
+    const session = req.session!;
+    const glassUntil = viewer.breakGlass?.until ?? null;
+    return {
+      project: (t) => projectTag(viewer, t, access),
+      securityAlarms: viewer.permissions.has('security-alarms:view'),
+      status: () => {
+        if (!access.stillValid(session)) return 'ended';
+        const now = clock();
+        const current = session.breakGlass && session.breakGlass.until > now ? session.breakGlass.until : null;
+        return current === (glassUntil !== null && glassUntil > now ? glassUntil : null) ? 'ok' : 'changed';
+      },
+      audit: (patientTags) => {
+        if (patientTags.length > 0) access.record(viewer, 'view-live', 'live:snapshot', { patients: patientTags });
+      },
+    };
+  };
+  const hub = createLiveHub({
+    state, clock, flushMs: config.liveFlushMs, logger, viewerFor: liveViewerFor, maxMessagesPerMin: config.auth.wsMaxMessagesPerMin,
+  });
+  const stopAlarmFeed = access.deps.alarms.onAlarm((a) => hub.securityAlarm(a));
 
   const sink: PipelineSink = {
     tagSeen: (tag: string, t: number, battery: number | undefined) => state.tagSeen(tag, t, battery),
@@ -203,7 +234,8 @@ export async function createLocatorService(deps: LocatorServiceDeps): Promise<Lo
   });
 
   const app = buildApi({
-    config, site, registry, state, store, stats: () => healthParts(stats()), logger, clock, live: hub,
+    config, site, registry, state, store, stats: () => healthParts(stats()), logger, clock, live: hub, access, patients: opened.patients,
+    ...(deps.onGatewayCredentialsRevoked ? { onGatewayCredentialsRevoked: deps.onGatewayCredentialsRevoked } : {}),
     ...(pipeline.diagnostics ? { diagnostics: pipeline.diagnostics } : {}),
   });
 
@@ -313,6 +345,7 @@ export async function createLocatorService(deps: LocatorServiceDeps): Promise<Lo
     app,
     state,
     store,
+    access: opened,
     async listen() {
       const { host, port } = config.http;
       try {
@@ -324,7 +357,7 @@ export async function createLocatorService(deps: LocatorServiceDeps): Promise<Lo
         throw err;
       }
       const actual = (app.server.address() as AddressInfo).port;
-      const url = `http://${urlHost(host)}:${actual}`;
+      const url = `${config.auth.https ? 'https' : 'http'}://${urlHost(host)}:${actual}`;
       logger.info({ url }, 'locator listening');
       return { url, port: actual };
     },
@@ -338,9 +371,11 @@ export async function createLocatorService(deps: LocatorServiceDeps): Promise<Lo
       closing ??= (async () => {
         for (const t of timers) clearInterval(t);
         saveCalibration();
+        stopAlarmFeed();
         hub.close();
         await app.close();
         await store.close();
+        opened.close();
       })();
       return closing;
     },

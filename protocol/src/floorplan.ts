@@ -134,12 +134,24 @@ export const VerticalLinkSchema = z.strictObject({
 });
 export type VerticalLink = z.infer<typeof VerticalLinkSchema>;
 
-/** Site file: floors with the file holding each floor's plan, and the vertical links between them. */
+/**
+ * A care unit (ICU, maternity, …): the object-level scope of clinical users and of enrolled patients (issue #6).
+ * `zoneTypes`: the room types the unit's patients normally occupy (used to suggest a unit at enrolment).
+ */
+export const CareUnitSchema = z.strictObject({
+  id: SlugSchema,
+  name: z.string().min(1).max(120),
+  zoneTypes: z.array(z.string().min(1).max(40)).default([]),
+});
+export type CareUnit = z.infer<typeof CareUnitSchema>;
+
+/** Site file: floors with the file holding each floor's plan, the vertical links between them, the care units. */
 export const SiteFileSchema = z.strictObject({
   id: SlugSchema,
   name: z.string().min(1).max(120),
   floors: z.array(FloorSummarySchema.extend({ file: z.string().regex(/^[A-Za-z0-9_.-]+\.geojson$/) })).min(1),
   verticals: z.array(VerticalLinkSchema).default([]),
+  units: z.array(CareUnitSchema).default([]),
 });
 export type SiteFile = z.infer<typeof SiteFileSchema>;
 

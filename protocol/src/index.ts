@@ -5,6 +5,7 @@ export * from './limits.ts';
 export * from './reads.ts';
 export * from './floorplan.ts';
 export * from './fix.ts';
+export * from './auth.ts';
 export * from './tags.ts';
 export * from './drop-reasons.ts';
 export * from './errors.ts';

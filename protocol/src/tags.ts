@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SlugSchema, TagIdSchema } from './ids.ts';
 import { FixSchema } from './fix.ts';
 import { EpochMsSchema } from './reads.ts';
+import { PatientIdentitySchema, UnitIdSchema } from './auth.ts';
 
 /** What a tag is attached to. 'unknown' = seen but not in the registry (listed so installers see new tags). */
 export const TagKindSchema = z.enum(['equipment', 'consumable', 'patient', 'unknown']);
@@ -18,6 +19,11 @@ export const TagSummarySchema = z.strictObject({
   registered: z.boolean(),
   /** Equipment class (infusion-pump, ventilator, …), consumable product, or patient category (infant, …). */
   category: SlugSchema.nullable(),
+  /**
+   * Patient tags enrolled to a patient: their unit, and their identity only for a viewer whose patient scope
+   * includes it (null otherwise). Absent for every other tag.
+   */
+  patient: z.strictObject({ unit: UnitIdSchema, identity: PatientIdentitySchema.nullable() }).optional(),
 });
 export type TagSummary = z.infer<typeof TagSummarySchema>;
 

@@ -5,6 +5,7 @@ import { TagInfoSchema, TagSummarySchema } from './tags.ts';
 import { GatewayInfoSchema } from './api.ts';
 import { ErrorCodeSchema } from './errors.ts';
 import { EpochMsSchema } from './reads.ts';
+import { SecurityAlarmSchema } from './auth.ts';
 
 /**
  * WebSocket /api/live. On connect the server sends one `snapshot`; then deltas, discriminated by `type`.
@@ -25,9 +26,12 @@ export const LiveZoneEventSchema = z.strictObject({ type: z.literal('zone'), eve
 export const LiveGatewaySchema = z.strictObject({ type: z.literal('gateway'), gateway: GatewayInfoSchema });
 export const LiveErrorSchema = z.strictObject({ type: z.literal('error'), code: ErrorCodeSchema, message: z.string() });
 export const LivePongSchema = z.strictObject({ type: z.literal('pong'), t: EpochMsSchema });
+/** Unusual-access alarms, to viewers with `security-alarms:view` only. */
+export const LiveSecurityAlarmSchema = z.strictObject({ type: z.literal('security-alarm'), alarm: SecurityAlarmSchema });
 
 export const LiveServerMessageSchema = z.discriminatedUnion('type', [
   LiveSnapshotSchema, LiveFixesSchema, LiveTagsSchema, LiveZoneEventSchema, LiveGatewaySchema, LiveErrorSchema, LivePongSchema,
+  LiveSecurityAlarmSchema,
 ]);
 export type LiveServerMessage = z.infer<typeof LiveServerMessageSchema>;
 export type LiveSnapshot = z.infer<typeof LiveSnapshotSchema>;

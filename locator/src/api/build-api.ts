@@ -23,6 +23,13 @@ import { apiRoutes, type HealthParts } from './routes.ts';
 import { gatewayRoutes } from './gateway-routes.ts';
 import { historyRoutes } from './history-routes.ts';
 import type { GatewayDiagnostics } from '../ingest/gateway-diagnostics.ts';
+import type { AccessService } from '../auth/access.ts';
+import type { PatientStore } from '../auth/patient-store.ts';
+import { installAuthGuard, LIVE_SUBPROTOCOL } from './auth-guard.ts';
+import { authRoutes } from './auth-routes.ts';
+import { userRoutes } from './user-routes.ts';
+import { patientRoutes } from './patient-routes.ts';
+import { auditRoutes } from './audit-routes.ts';
 
 export interface ApiDeps {
   config: LocatorConfig;
@@ -37,12 +44,16 @@ export interface ApiDeps {
   live?: LiveHub;
   /** The pipeline's gateway diagnostics; without them GET /api/gateways/:id and POST /api/gateways are not served. */
   diagnostics?: GatewayDiagnostics;
+  /** Login, sessions, roles, audit (issue #6): every /api route but health and login goes through it. */
+  access: AccessService;
+  patients: PatientStore;
+  onGatewayCredentialsRevoked?: () => Promise<unknown>;
 }
 
 /** Largest request body, bytes: the API takes small JSON bodies only. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
-/** Largest WebSocket message from a client, bytes (subscribe/ping are tiny). */
-const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
+/** Largest WebSocket message from a client, bytes: subscribe (≤ 50 floor ids) and ping fit in well under 4 kB. */
+const WS_MAX_PAYLOAD_BYTES = 4 * 1024;
 
 const LOCATOR_VERSION: string = (() => {
   try {
@@ -57,10 +68,15 @@ const API_PATH_RE = /^\/api(?:[/?]|$)/;
 
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const { config, logger, clock } = deps;
+  const https = config.auth.https
+    ? { https: { cert: fs.readFileSync(config.auth.https.certFile), key: fs.readFileSync(config.auth.https.keyFile) } }
+    : {};
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: BODY_LIMIT_BYTES,
-    // Never log request bodies or headers (patient data, credentials): Fastify's default request log has neither.
+    // Never log request bodies or headers (patient data, credentials, tokens): Fastify's default request log has
+    // neither, and tokens never travel in URLs (auth-guard.ts).
+    ...https,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -74,7 +90,15 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     transform: createJsonSchemaTransform({ skipList: [] }),
   });
   app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
-  app.register(fastifyWebsocket, { options: { maxPayload: WS_MAX_PAYLOAD_BYTES } });
+  app.register(fastifyWebsocket, {
+    options: {
+      maxPayload: WS_MAX_PAYLOAD_BYTES,
+      // The browser sends ['rtls.v1', 'rtls.bearer.<token>']; the server answers with rtls.v1 only, so the token is
+      // never echoed back.
+      handleProtocols: (protocols: Set<string>) => (protocols.has(LIVE_SUBPROTOCOL) ? LIVE_SUBPROTOCOL : false),
+    },
+  });
+  installAuthGuard(app, deps.access, config.auth.allowedOrigins);
 
   const webDist = fs.existsSync(`${config.webDist}/index.html`) ? config.webDist : null;
   if (webDist) app.register(fastifyStatic, { root: webDist, prefix: '/' });
@@ -82,13 +106,20 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.register(
     apiRoutes({
       site: deps.site, state: deps.state, store: deps.store, stats: deps.stats, clock, version: LOCATOR_VERSION,
-      startedAt: clock(), registry: deps.registry,
+      startedAt: clock(), registry: deps.registry, access: deps.access,
     }),
   );
-  app.register(historyRoutes({ site: deps.site, state: deps.state, store: deps.store, clock }));
+  app.register(historyRoutes({ site: deps.site, state: deps.state, store: deps.store, clock, access: deps.access }));
   if (deps.diagnostics) {
-    app.register(gatewayRoutes({ site: deps.site, registry: deps.registry, state: deps.state, diagnostics: deps.diagnostics }));
+    app.register(gatewayRoutes({
+      site: deps.site, registry: deps.registry, state: deps.state, diagnostics: deps.diagnostics, access: deps.access,
+      ...(deps.onGatewayCredentialsRevoked ? { onCredentialsRevoked: deps.onGatewayCredentialsRevoked } : {}),
+    }));
   }
+  app.register(authRoutes(deps.access));
+  app.register(userRoutes(deps.access, deps.site.units.length > 0 ? new Set(deps.site.units.map((u) => u.id)) : null));
+  app.register(patientRoutes(deps.access, deps.patients, deps.registry, deps.site));
+  app.register(auditRoutes(deps.access));
   const live = deps.live;
   if (live) app.register(async (scope) => live.register(scope));
 

@@ -1,7 +1,7 @@
 /**
- * Gateway routes (issue #4 items 2–3): the diagnostics an installer needs, and creating a gateway with its MQTT
- * credentials. POST becomes admin-only when authentication arrives (issue #6); until then it is served like the
- * calibration write routes.
+ * Gateway routes (issue #4 items 2–3): the diagnostics an installer needs, creating a gateway with its MQTT
+ * credentials, and revoking them (issue #6 item 6: the broker disconnects it). Writes need `registry:write` and are
+ * audited; diagnostics hide recent reads of patient tags the viewer may not see.
  */
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -13,14 +13,20 @@ import {
 import type { GatewayDiagnostics } from '../ingest/gateway-diagnostics.ts';
 import type { Registry, RegisteredGateway } from '../registry/sqlite-registry.ts';
 import type { LiveState } from '../state/live-state.ts';
+import type { AccessService } from '../auth/access.ts';
+import { projectTag } from '../auth/viewer.ts';
+import { viewerOf } from './auth-guard.ts';
 
-export type GatewayRegistry = Pick<Registry, 'listGateways' | 'createGateway'>;
+export type GatewayRegistry = Pick<Registry, 'listGateways' | 'createGateway' | 'revokeGatewayCredentials'>;
 
 export interface GatewayRouteDeps {
   site: Site;
   registry: GatewayRegistry;
   state: LiveState;
   diagnostics: GatewayDiagnostics;
+  access: AccessService;
+  /** Called after a revocation, so the broker drops the gateway now rather than at its next re-check. */
+  onCredentialsRevoked?: () => Promise<unknown>;
 }
 
 const ParamsSchema = z.object({ id: z.string().min(1).max(200) });
@@ -31,9 +37,10 @@ function infoOf(g: RegisteredGateway): Omit<GatewayDiagnosticsView['gateway'], '
 }
 
 export function gatewayRoutes(deps: GatewayRouteDeps): FastifyPluginAsyncZod {
-  const { site, registry, state, diagnostics } = deps;
+  const { site, registry, state, diagnostics, access } = deps;
   return async (app) => {
     app.get('/api/gateways/:id', {
+      config: { auth: 'map:view' },
       schema: {
         tags: ['gateways'], summary: 'Diagnostics of one gateway: state, rates, rejections, recent reads, failed payloads',
         params: ParamsSchema, response: { 200: GatewayDiagnosticsSchema, ...errors },
@@ -47,10 +54,14 @@ export function gatewayRoutes(deps: GatewayRouteDeps): FastifyPluginAsyncZod {
         const live = state.gateway(g.id);
         if (live) view.gateway = { ...view.gateway, state: live.state, lastSeen: live.lastSeen };
       }
+      // A recent read places a tag near this gateway: a patient tag the viewer may not see is left out.
+      const viewer = viewerOf(req);
+      view.recentReads = view.recentReads.filter((r) => projectTag(viewer, state.summary(r.tag), access) !== null);
       return view;
     });
 
     app.post('/api/gateways', {
+      config: { auth: 'registry:write' },
       schema: {
         tags: ['gateways'], summary: 'Create a gateway; answers with its MQTT credentials (the password is shown once)',
         body: GatewayCreateRequestSchema, response: { 201: GatewayCreateResponseSchema, ...errors },
@@ -68,6 +79,7 @@ export function gatewayRoutes(deps: GatewayRouteDeps): FastifyPluginAsyncZod {
       if (b.door !== undefined && !floor.doors.some((d) => d.properties.id === b.door)) {
         throw new RtlsError('RTLS_ERR_VALIDATION', undefined, [`door: no door ${JSON.stringify(b.door)} on floor ${b.floor}`]);
       }
+      access.record(viewerOf(req), 'change-registry', `gateway:${b.id}`, { detail: 'create' });
       const techOk = b.format === 'native'
         || (b.tech === 'ble') === ['minew-jsonlong', 'moko-mkgw', 'espresense', 'openmqttgateway', 'ruuvi'].includes(b.format);
       if (!techOk) throw new RtlsError('RTLS_ERR_VALIDATION', undefined, [`format: ${b.format} gateways are not ${b.tech} gateways`]);
@@ -79,6 +91,21 @@ export function gatewayRoutes(deps: GatewayRouteDeps): FastifyPluginAsyncZod {
       });
       reply.code(201);
       return { gateway: { ...infoOf(gateway), state: null, lastSeen: null }, credentials };
+    });
+
+    app.delete('/api/gateways/:id/credentials', {
+      config: { auth: 'registry:write' },
+      schema: {
+        tags: ['gateways'], summary: "Revoke a gateway's MQTT credentials: it cannot connect again and is disconnected",
+        params: ParamsSchema, response: { 204: z.null(), ...errors },
+      },
+    }, async (req, reply) => {
+      const id = req.params.id;
+      if (!registry.listGateways().some((g) => g.id === id)) throw new RtlsError('RTLS_ERR_GATEWAY_NOT_FOUND', `Gateway not found: ${id.slice(0, 64)}`);
+      access.record(viewerOf(req), 'change-registry', `gateway:${id}`, { detail: 'credentials revoked' });
+      registry.revokeGatewayCredentials(id);
+      await deps.onCredentialsRevoked?.();
+      return reply.code(204).send(null);
     });
   };
 }

@@ -19,12 +19,18 @@ import type { HistoryStore } from '../store/history-store.ts';
 import { contactsFrom, dwellByDay, visitsFromEvents } from '../store/history-queries.ts';
 import type { LiveState } from '../state/live-state.ts';
 import { toCsv } from './csv.ts';
+import type { AccessService } from '../auth/access.ts';
+import { projectTag, type Viewer } from '../auth/viewer.ts';
+import { viewerOf } from './auth-guard.ts';
+import type { FastifyRequest } from 'fastify';
 
 export interface HistoryRouteDeps {
   site: Site;
   state: LiveState;
   store: HistoryStore;
   clock: Clock;
+  /** Who may see which patient, and the audit of what they saw (issue #6). */
+  access: AccessService;
 }
 
 // Every history answer can be exported: the query schemas plus format / deidentify.
@@ -75,14 +81,28 @@ const visitRow = (v: Visit, id: string) => [id, v.zone, v.floor, new Date(v.from
 const VISIT_HEADER = ['tag', 'zone', 'floor', 'from', 'to', 'dwell_ms', 'complete'];
 
 export function historyRoutes(deps: HistoryRouteDeps): FastifyPluginAsyncZod {
-  const { site, state, store, clock } = deps;
+  const { site, state, store, clock, access } = deps;
   const kindOf = (tag: string): TagKind | undefined => state.getTag(tag)?.kind;
+  /** May this viewer see the tag at all (a clinician: not another unit's patients)? */
+  const visible = (v: Viewer, tag: string): boolean => projectTag(v, state.summary(tag), access) !== null;
+  const isPatient = (tag: string) => kindOf(tag) === 'patient';
+
+  /**
+   * Audits a history answer before it is sent: one record naming every patient it shows. A CSV is an export.
+   * `lookup`: the question named one tag (its trail, visits, contacts), which the unusual-access rules count.
+   */
+  const audit = (req: FastifyRequest, object: string, tags: Iterable<string>, csv: boolean, lookup: boolean) => {
+    const patients = [...new Set([...tags].filter(isPatient))];
+    if (patients.length === 0 && !csv) return;
+    access.record(viewerOf(req), csv ? 'export' : 'view-history', object, { patients, lookup: lookup && patients.length > 0, detail: (req.raw.url ?? '').split('?')[1]?.slice(0, 300) ?? null });
+  };
   const zoneIds = new Set(site.floors.flatMap((f) => [...f.rooms.map((r) => r.properties.id), ...f.zones.map((z) => z.properties.id)]));
 
-  const knownTag = (raw: string): string => {
+  const knownTag = (req: FastifyRequest, raw: string): string => {
     const id = normaliseTagId(raw);
     if (!id) throw new RtlsError('RTLS_ERR_BAD_TAG_ID', undefined, [`id: ${JSON.stringify(raw.slice(0, 64))} is not a ble:, ibeacon: or epc: id`]);
-    if (!state.getTag(id)) throw new RtlsError('RTLS_ERR_TAG_NOT_FOUND', `Tag not found: ${id}`);
+    // Another unit's patient answers like an unknown tag for a clinician (no existence oracle).
+    if (!state.getTag(id) || !visible(viewerOf(req), id)) throw new RtlsError('RTLS_ERR_TAG_NOT_FOUND', `Tag not found: ${id}`);
     return id;
   };
 
@@ -97,50 +117,58 @@ export function historyRoutes(deps: HistoryRouteDeps): FastifyPluginAsyncZod {
 
   return async (app) => {
     app.get('/api/tags/:id/trail', {
+      config: { auth: 'history:view' },
       schema: {
         tags: ['history'], summary: "A tag's fixes from history, oldest first (resolutionMs: last fix per bucket; format=csv)",
         params: TagParams, querystring: TrailQuery, response: { 200: TrailResponseSchema, ...errors },
       },
     }, async (req, reply) => {
-      const id = knownTag(req.params.id);
+      const id = knownTag(req, req.params.id);
       const q = req.query;
       const exp = q;
       const to = q.to ?? clock();
       const from = q.from ?? to - 3_600_000;
       checkRange(from, to);
       const fixes = await store.trail(id, from, to, q.limit, q.resolutionMs);
+      audit(req, `tag:${id}`, [id], exp.format === 'csv', true);
       const p = new Pseudonyms(kindOf);
       if (exp.format === 'csv') return sendCsv(reply, 'trail', FIX_HEADER, fixes.map((f) => fixRow(f, exp.deidentify ? p.id(id) : id)));
       return { tag: id, fixes };
     });
 
     app.get('/api/tags/:id/at', {
+      config: { auth: 'history:view' },
       schema: {
         tags: ['history'], summary: 'Where a tag was at time t (its last fix at or before t, at most maxAgeMs old)',
         params: TagParams, querystring: PositionAtQuerySchema, response: { 200: PositionAtResponseSchema, ...errors },
       },
     }, async (req) => {
-      const id = knownTag(req.params.id);
-      return { tag: id, t: req.query.t, fix: await store.positionAt(id, req.query.t, req.query.maxAgeMs) };
+      const id = knownTag(req, req.params.id);
+      const fix = await store.positionAt(id, req.query.t, req.query.maxAgeMs);
+      audit(req, `tag:${id}`, [id], false, true);
+      return { tag: id, t: req.query.t, fix };
     });
 
     app.get('/api/tags/:id/visits', {
+      config: { auth: 'history:view' },
       schema: {
         tags: ['history'], summary: 'Rooms and zones a tag passed through in a range, with how long (format=csv)',
         params: TagParams, querystring: TagVisitsQuery, response: { 200: TagVisitsResponseSchema, ...errors },
       },
     }, async (req, reply) => {
-      const id = knownTag(req.params.id);
+      const id = knownTag(req, req.params.id);
       const q = req.query;
       const exp = q;
       checkRange(q.from, q.to);
       const visits = (await visitsOf({ tag: id }, q.from, q.to)).slice(0, q.limit);
+      audit(req, `tag:${id}`, [id], exp.format === 'csv', true);
       const p = new Pseudonyms(kindOf);
       if (exp.format === 'csv') return sendCsv(reply, 'visits', VISIT_HEADER, visits.map((v) => visitRow(v, exp.deidentify ? p.id(v.tag) : v.tag)));
       return { tag: id, from: q.from, to: q.to, visits };
     });
 
     app.get('/api/zones/:id/visits', {
+      config: { auth: 'history:view' },
       schema: {
         tags: ['history'], summary: 'Which tags were in a room or zone during a range, with how long (format=csv, deidentify)',
         params: ZoneParams, querystring: ZoneVisitsQuery, response: { 200: ZoneVisitsResponseSchema, ...errors },
@@ -151,7 +179,9 @@ export function historyRoutes(deps: HistoryRouteDeps): FastifyPluginAsyncZod {
       const q = req.query;
       const exp = q;
       checkRange(q.from, q.to);
-      const visits = (await visitsOf({ zone: zone.data }, q.from, q.to)).slice(0, q.limit);
+      const viewer = viewerOf(req);
+      const visits = (await visitsOf({ zone: zone.data }, q.from, q.to)).filter((v) => visible(viewer, v.tag)).slice(0, q.limit);
+      audit(req, `zone:${zone.data}`, visits.map((v) => v.tag), exp.format === 'csv', false);
       const p = new Pseudonyms(kindOf);
       const shown = exp.deidentify ? visits.map((v) => ({ ...v, tag: p.id(v.tag) })) : visits;
       if (exp.format === 'csv') return sendCsv(reply, 'zone-visits', VISIT_HEADER, shown.map((v) => visitRow(v, v.tag)));
@@ -159,12 +189,13 @@ export function historyRoutes(deps: HistoryRouteDeps): FastifyPluginAsyncZod {
     });
 
     app.get('/api/tags/:id/contacts', {
+      config: { auth: 'history:view' },
       schema: {
         tags: ['history'], summary: 'Contact tracing: tags within radiusM of this tag on the same floor, with overlap (format=csv, deidentify)',
         params: TagParams, querystring: ContactsQuery, response: { 200: ContactsResponseSchema, ...errors },
       },
     }, async (req, reply) => {
-      const id = knownTag(req.params.id);
+      const id = knownTag(req, req.params.id);
       const q = req.query;
       const exp = q;
       checkRange(q.from, q.to);
@@ -180,7 +211,10 @@ export function historyRoutes(deps: HistoryRouteDeps): FastifyPluginAsyncZod {
       }
       const p = new Pseudonyms(kindOf);
       const shownId = exp.deidentify ? p.id(id) : id; // the index patient is numbered first
-      const contacts: Contact[] = contactsFrom(target, others, q.radiusM, q.binMs, { fromMs: q.from, toMs: q.to })
+      const viewer = viewerOf(req);
+      const found = contactsFrom(target, others, q.radiusM, q.binMs, { fromMs: q.from, toMs: q.to }).filter((c) => visible(viewer, c.tag));
+      audit(req, `tag:${id}`, [id, ...found.map((c) => c.tag)], exp.format === 'csv', true);
+      const contacts: Contact[] = found
         .map((c) => ({ ...c, tag: exp.deidentify ? p.id(c.tag) : c.tag, kind: kindOf(c.tag) ?? 'unknown' }));
       if (exp.format === 'csv') {
         return sendCsv(reply, 'contacts', ['index_tag', 'contact_tag', 'kind', 'overlap_ms', 'first', 'last', 'min_distance_m', 'rooms'],
@@ -190,6 +224,7 @@ export function historyRoutes(deps: HistoryRouteDeps): FastifyPluginAsyncZod {
     });
 
     app.get('/api/dwell', {
+      config: { auth: 'history:view' },
       schema: {
         tags: ['history'], summary: 'Time per room/zone per UTC day for a tag, a category or a kind of tag (format=csv)',
         querystring: DwellQuery, response: { 200: DwellResponseSchema, ...errors },
@@ -201,13 +236,16 @@ export function historyRoutes(deps: HistoryRouteDeps): FastifyPluginAsyncZod {
       const chosen = [q.tag, q.category, q.kind].filter((v) => v !== undefined).length;
       if (chosen !== 1) throw new RtlsError('RTLS_ERR_VALIDATION', undefined, ['query: give exactly one of tag, category, kind']);
       let sel: { tag: string } | { tags: readonly string[] };
-      if (q.tag !== undefined) sel = { tag: knownTag(q.tag) };
+      if (q.tag !== undefined) sel = { tag: knownTag(req, q.tag) };
       else {
-        const tags = state.listTags({ limit: 5000, offset: 0, ...(q.kind ? { kind: q.kind } : {}) }).tags
+        const viewer = viewerOf(req);
+        const tags = state.listTags({ limit: 5000, offset: 0, ...(q.kind ? { kind: q.kind } : {}) }, (t) => projectTag(viewer, t, access)).tags
           .filter((t) => q.category === undefined || t.category === q.category).map((t) => t.id);
         sel = { tags };
       }
       const rows = 'tags' in sel && sel.tags.length === 0 ? [] : dwellByDay(await visitsOf(sel, q.from, q.to));
+      // Dwell sums stays per room and day: it shows where patients were, so it is audited like their history.
+      audit(req, q.tag !== undefined ? `tag:${q.tag}` : `dwell:${q.kind ?? q.category}`, 'tag' in sel ? [sel.tag] : sel.tags, exp.format === 'csv', 'tag' in sel);
       if (exp.format === 'csv') return sendCsv(reply, 'dwell', ['day', 'zone', 'floor', 'dwell_ms', 'tags'], rows.map((r) => [r.day, r.zone, r.floor, r.dwellMs, r.tags]));
       return { from: q.from, to: q.to, rows };
     });

@@ -15,6 +15,9 @@ import {
 import type { Registry } from '../registry/sqlite-registry.ts';
 import type { LiveState } from '../state/live-state.ts';
 import type { HistoryStore } from '../store/history-store.ts';
+import type { AccessService } from '../auth/access.ts';
+import { projectTag } from '../auth/viewer.ts';
+import { viewerOf } from './auth-guard.ts';
 
 /** Health minus what the API itself knows (status, version, uptime). */
 export type HealthParts = Omit<Health, 'status' | 'version' | 'uptimeS'>;
@@ -29,6 +32,8 @@ export interface RouteDeps {
   startedAt: number;
   /** Calibration store; without it the /api/calibration routes are not served. */
   registry?: CalibrationRegistry;
+  /** Who may see which patient, and the audit of what they saw (issue #6). */
+  access: AccessService;
 }
 
 /** The registry methods the calibration routes use. */
@@ -56,11 +61,13 @@ function tagIdParam(raw: string): string {
 }
 
 export function apiRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
-  const { site, state, stats, clock } = deps;
+  const { site, state, stats, clock, access } = deps;
   const floorsByLevel = [...site.floors].sort((a, b) => a.summary.level - b.summary.level);
 
   return async (app) => {
     app.get('/api/health', {
+      // Open (issue #6 item 2): load balancers and monitoring probe it without a user. It shows counters only.
+      config: { auth: 'open' },
       schema: { tags: ['system'], summary: 'Service health and counters', response: { 200: HealthSchema } },
     }, async () => {
       const parts = stats();
@@ -74,10 +81,12 @@ export function apiRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
     });
 
     app.get('/api/floors', {
+      config: { auth: 'map:view' },
       schema: { tags: ['floors'], summary: 'Floors, ordered by level', response: { 200: FloorListResponseSchema } },
     }, async () => ({ floors: floorsByLevel.map((f) => summaryOf(f.summary)) }));
 
     app.get('/api/floors/:id', {
+      config: { auth: 'map:view' },
       schema: { tags: ['floors'], summary: 'One floor with its plan', params: FloorParamsSchema, response: { 200: FloorSchema, ...errors } },
     }, async (req) => {
       const f = site.floors.find((x) => x.summary.id === req.params.id);
@@ -86,31 +95,45 @@ export function apiRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
     });
 
     app.get('/api/tags', {
-      schema: { tags: ['tags'], summary: 'Tags (registered and seen), filtered and paged', querystring: TagListQuerySchema, response: { 200: TagListResponseSchema, 400: ErrorBodySchema } },
-    }, async (req) => state.listTags(req.query));
+      config: { auth: 'map:view' },
+      schema: { tags: ['tags'], summary: 'Tags (registered and seen), filtered and paged; patients as your role may see them', querystring: TagListQuerySchema, response: { 200: TagListResponseSchema, 400: ErrorBodySchema } },
+    }, async (req) => {
+      const viewer = viewerOf(req);
+      const page = state.listTags(req.query, (t) => projectTag(viewer, t, access));
+      const located = page.tags.filter((t) => t.kind === 'patient' && t.lastFix !== null).map((t) => t.id);
+      // An overview, audited (it shows where patients are) but not counted as a look-up of each of them.
+      if (located.length > 0) access.record(viewer, 'view-location', 'tags:list', { patients: located });
+      return page;
+    });
 
     app.get('/api/tags/:id', {
-      schema: { tags: ['tags'], summary: 'One tag with its last fix', params: TagParamsSchema, response: { 200: TagInfoSchema, ...errors } },
+      config: { auth: 'map:view' },
+      schema: { tags: ['tags'], summary: 'One tag with its last fix (a patient tag: audited)', params: TagParamsSchema, response: { 200: TagInfoSchema, ...errors } },
     }, async (req) => {
+      const viewer = viewerOf(req);
       const id = tagIdParam(req.params.id);
-      const tag = state.getTag(id);
+      const raw = state.getTag(id);
+      // A patient outside a clinician's units answers like an unknown tag (no existence oracle).
+      const tag = raw ? projectTag(viewer, raw, access) : null;
       if (!tag) throw new RtlsError('RTLS_ERR_TAG_NOT_FOUND', `Tag not found: ${id}`);
+      if (tag.kind === 'patient') access.record(viewer, 'view-location', `tag:${id}`, { patients: [id], lookup: true });
       return tag;
     });
 
     app.get('/api/gateways', {
+      config: { auth: 'map:view' },
       schema: { tags: ['gateways'], summary: 'Gateways with their last status', response: { 200: GatewayListResponseSchema } },
     }, async () => ({ gateways: state.gateways() }));
 
-    if (deps.registry) await app.register(calibrationRoutes(site, deps.registry));
+    if (deps.registry) await app.register(calibrationRoutes(site, deps.registry, access));
   };
 }
 
 /**
  * Calibration (issue #3 item 2): what the locator applies, and the surveyed inputs it learns from. The write routes
- * change positioning for every tag; they become admin-only when authentication arrives (issue #6).
+ * change positioning for every tag: they need `registry:write` and are audited (issue #6).
  */
-function calibrationRoutes(site: Site, registry: CalibrationRegistry): FastifyPluginAsyncZod {
+function calibrationRoutes(site: Site, registry: CalibrationRegistry, access: AccessService): FastifyPluginAsyncZod {
   const gatewayCalibration = (): GatewayCalibration[] => {
     const rows = new Map(registry.listGatewayCalibration().map((r) => [r.gateway, r]));
     const out: GatewayCalibration[] = [];
@@ -132,8 +155,15 @@ function calibrationRoutes(site: Site, registry: CalibrationRegistry): FastifyPl
     return raw;
   };
 
+  const change = { config: { auth: 'registry:write' as const } };
   return async (app) => {
+    // Every write here is a registry change: audited before it is made.
+    app.addHook('preHandler', async (req) => {
+      if (req.method !== 'GET' && req.method !== 'HEAD') access.record(viewerOf(req), 'change-registry', `${req.method} ${req.routeOptions.url ?? ''}`, { detail: (req.raw.url ?? '').slice(0, 200) });
+    });
+
     app.get('/api/calibration', {
+      config: { auth: 'map:view' },
       schema: {
         tags: ['calibration'], summary: 'Path-loss parameters, gateway and tag-model offsets in effect, reference tags',
         response: { 200: CalibrationResponseSchema },
@@ -146,6 +176,7 @@ function calibrationRoutes(site: Site, registry: CalibrationRegistry): FastifyPl
     }) satisfies CalibrationResponse);
 
     app.put('/api/calibration/reference-tags/:tag', {
+      ...change,
       schema: {
         tags: ['calibration'], summary: 'Place a reference tag at a surveyed position (inside the floor outline)',
         params: ReferenceTagParamsSchema, body: ReferenceTagBodySchema, response: { 200: ReferenceTagSchema, ...errors },
@@ -164,6 +195,7 @@ function calibrationRoutes(site: Site, registry: CalibrationRegistry): FastifyPl
     });
 
     app.delete('/api/calibration/reference-tags/:tag', {
+      ...change,
       schema: {
         tags: ['calibration'], summary: 'Stop using a tag as a reference tag', params: ReferenceTagParamsSchema,
         response: { 204: z.null(), ...errors },
@@ -175,6 +207,7 @@ function calibrationRoutes(site: Site, registry: CalibrationRegistry): FastifyPl
     });
 
     app.put('/api/calibration/gateways/:id', {
+      ...change,
       schema: {
         tags: ['calibration'], summary: "Override a BLE gateway's receive offset (learned values never replace it)",
         params: GatewayParamsSchema, body: GatewayOffsetBodySchema, response: { 200: GatewayCalibrationSchema, ...errors },
@@ -185,6 +218,7 @@ function calibrationRoutes(site: Site, registry: CalibrationRegistry): FastifyPl
     });
 
     app.delete('/api/calibration/gateways/:id', {
+      ...change,
       schema: {
         tags: ['calibration'], summary: "Drop a gateway's offset (manual or learned); learning fills it again",
         params: GatewayParamsSchema, response: { 204: z.null(), ...errors },
@@ -195,6 +229,7 @@ function calibrationRoutes(site: Site, registry: CalibrationRegistry): FastifyPl
     });
 
     app.put('/api/calibration/path-loss', {
+      ...change,
       schema: {
         tags: ['calibration'], summary: "Set the site's path-loss parameters",
         body: PathLossSchema, response: { 200: PathLossInfoSchema, 400: ErrorBodySchema },
@@ -202,6 +237,7 @@ function calibrationRoutes(site: Site, registry: CalibrationRegistry): FastifyPl
     }, async (req) => registry.setPathLoss(req.body));
 
     app.delete('/api/calibration/path-loss', {
+      ...change,
       schema: { tags: ['calibration'], summary: 'Go back to the default path-loss parameters', response: { 200: PathLossInfoSchema } },
     }, async () => registry.setPathLoss(null));
   };

@@ -1,11 +1,15 @@
 /**
- * Admin command: `npm run rtls -- gateway credentials <gatewayId>` | `gateway list` | `backup <file>` | `restore <file>`.
+ * Admin command: `npm run rtls -- gateway credentials <gatewayId>` | `gateway list` | `backup <file>` | `restore <file>`
+ * | `audit verify` | `audit tail [n]`.
  * Works on the registry in RTLS_DATA_DIR while the service runs (SQLite WAL + busy timeout). `credentials` prints
  * exactly one JSON line {username, password, topic} on stdout: the only place a password is ever shown.
- * Exit codes: 0 ok, 2 usage error or unknown gateway, 1 anything else.
+ * `audit verify` walks the audit log's hash chain (issue #6 item 4) and prints one JSON line (AuditVerifyResult); compare
+ * its headHash and record count with an anchored copy (the service logs them) to detect a rewritten chain.
+ * Exit codes: 0 ok, 2 usage error or unknown gateway, 3 audit chain broken, 1 anything else.
  */
 import { loadSite, type Site } from '@rtls/floorplans';
-import { RtlsError, systemClock } from '@rtls/protocol';
+import { RtlsError, systemClock, type AuditRecord } from '@rtls/protocol';
+import { openAuditLog } from '../audit/audit-log.ts';
 import { backupDataDir, restoreDataDir } from '../backup/backup.ts';
 import { loadLocatorConfig, type LocatorConfig } from '../config.ts';
 import { openRegistry, type Registry } from '../registry/sqlite-registry.ts';
@@ -14,7 +18,13 @@ const USAGE = `usage: rtls gateway credentials <gatewayId>   issue new MQTT cred
        rtls gateway list                        list registered gateways (one JSON line each)
        rtls backup <file>                       consistent online backup of registry and embedded history
        rtls restore <file> [--force]            restore a backup into RTLS_DATA_DIR (service stopped; --force moves
-                                                existing databases aside)`;
+                                                existing databases aside)
+       rtls audit verify                        check the audit log's hash chain (one JSON line; exit 3 when broken)
+       rtls audit tail [n]                      the last n audit records, oldest first (one JSON line each; n default 20)`;
+
+/** Exit code of `audit verify` when the chain does not check out. */
+const EXIT_AUDIT_BROKEN = 3;
+const DEFAULT_TAIL = 20;
 
 class UsageError extends Error {}
 
@@ -44,8 +54,42 @@ async function backupCommand(argv: string[], out: (line: string) => void): Promi
   out(JSON.stringify({ [cmd === 'backup' ? 'backup' : 'restored']: file, createdAt: new Date(m.createdAt).toISOString(), files: m.files.map((f) => ({ name: f.name, bytes: f.bytes })) }));
 }
 
-async function run(argv: string[], out: (line: string) => void): Promise<void> {
+/** `audit verify` | `audit tail [n]`; returns the exit code. */
+function auditCommand(argv: string[], out: (line: string) => void): number {
+  const [, cmd, ...rest] = argv;
+  const tailArg = cmd === 'tail' && rest.length <= 1 ? (rest[0] ?? String(DEFAULT_TAIL)) : null;
+  if (!((cmd === 'verify' && rest.length === 0) || (tailArg !== null && /^[1-9]\d{0,6}$/.test(tailArg)))) throw new UsageError(USAGE);
+  let config: LocatorConfig;
+  try {
+    config = loadLocatorConfig();
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const log = openAuditLog(config.dataDir);
+  try {
+    if (cmd === 'verify') {
+      const result = log.verify();
+      out(JSON.stringify(result));
+      return result.ok ? 0 : EXIT_AUDIT_BROKEN;
+    }
+    // Newest first from the log, a page at a time; printed oldest first, as tail(1) does.
+    const want = Number(tailArg);
+    const records: AuditRecord[] = [];
+    while (records.length < want) {
+      const page = log.query({ limit: want - records.length, before: records.at(-1)?.seq });
+      if (page.length === 0) break;
+      records.push(...page);
+    }
+    for (const r of records.reverse()) out(JSON.stringify(r));
+    return 0;
+  } finally {
+    log.close();
+  }
+}
+
+async function run(argv: string[], out: (line: string) => void): Promise<number | void> {
   if (argv[0] === 'backup' || argv[0] === 'restore') return backupCommand(argv, out);
+  if (argv[0] === 'audit') return auditCommand(argv, out);
   const [group, cmd, ...rest] = argv;
   if (group !== 'gateway' || (cmd !== 'credentials' && cmd !== 'list')) throw new UsageError(USAGE);
   let config: LocatorConfig;
@@ -80,8 +124,8 @@ async function run(argv: string[], out: (line: string) => void): Promise<void> {
 }
 
 run(process.argv.slice(2), (line) => process.stdout.write(`${line}\n`)).then(
-  () => {
-    process.exitCode = 0;
+  (code) => {
+    process.exitCode = code ?? 0;
   },
   (err: unknown) => {
     if (err instanceof UsageError) {

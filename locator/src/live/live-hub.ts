@@ -8,13 +8,13 @@
  * stays pending for it (latest fix per tag, bounded zone-event queue), so a slow client catches up instead of
  * keeping stale positions.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import {
   LiveClientMessageSchema, describeZodError,
-  type Clock, type Fix, type GatewayInfo, type LiveServerMessage, type TagSummary, type ZoneEvent,
+  type Clock, type Fix, type GatewayInfo, type LiveServerMessage, type SecurityAlarm, type TagSummary, type ZoneEvent,
 } from '@rtls/protocol';
 import type { LiveState } from '../state/live-state.ts';
 
@@ -23,6 +23,32 @@ const SLUG = '[A-Za-z0-9][A-Za-z0-9_.-]{0,63}';
 export const LiveQuerySchema = z.object({
   floor: z.string().max(2000).regex(new RegExp(`^${SLUG}(,${SLUG})*$`), 'floor must be comma-separated floor ids').optional(),
 });
+
+/**
+ * What one live client may see (issue #6): built from the authenticated request. Patient tags outside a clinician's
+ * units are never sent (their fixes and zone events neither); identity only where the role allows.
+ */
+export interface LiveViewer {
+  project<T extends TagSummary>(t: T): T | null;
+  /** Security alarms go to viewers with `security-alarms:view` only. */
+  readonly securityAlarms: boolean;
+  /**
+   * 'ended' once the session ended (logout, idle expiry, disabled user): closed with 4401. 'changed' when what the
+   * viewer may see changed (break-glass began or ended): closed with 4000 so the client reconnects under the new
+   * rights.
+   */
+  status(): 'ok' | 'ended' | 'changed';
+  /** Audits a snapshot (which patient tags it placed on the map); throws to refuse it. */
+  audit(patientTags: readonly string[]): void;
+}
+
+/** Close codes (4000–4999 are the application's, RFC 6455 §7.4.2). */
+export const LIVE_CLOSE_SESSION_ENDED = 4401;
+export const LIVE_CLOSE_FORBIDDEN = 4403;
+
+export const LIVE_CLOSE_RECONNECT = 4000;
+
+const EVERYTHING: LiveViewer = { project: (t) => t, securityAlarms: true, status: () => 'ok', audit: () => {} };
 
 export interface LiveHubOptions {
   state: LiveState;
@@ -40,6 +66,12 @@ export interface LiveHubOptions {
    * queued deltas) would stay until the kernel's keepalive gives up, hours later. 0 disables.
    */
   pingIntervalMs?: number;
+  /** The viewer of a new connection (from the auth guard's request); without it a client sees everything (tests). */
+  viewerFor?: (req: FastifyRequest) => LiveViewer;
+  /** Client messages a socket may send per minute; more closes it (1008 policy violation). */
+  maxMessagesPerMin?: number;
+  /** How often sessions of open sockets are re-checked, ms. */
+  sessionCheckMs?: number;
 }
 
 export interface LiveHubStats {
@@ -66,10 +98,14 @@ interface Client {
   gateways: Map<string, GatewayInfo>;
   /** Answered the last ping (or has not been pinged yet). */
   alive: boolean;
+  viewer: LiveViewer;
+  /** Message times within the last minute (rate cap). */
+  messageTimes: number[];
 }
 
 export class LiveHub {
-  readonly #o: Required<LiveHubOptions>;
+  readonly #o: Required<Omit<LiveHubOptions, 'viewerFor'>> & Pick<LiveHubOptions, 'viewerFor'>;
+  #sessionTimer: NodeJS.Timeout | null = null;
   readonly #clients = new Set<Client>();
   #fixes = new Map<string, Fix>();
   #zone: ZoneEvent[] = [];
@@ -83,10 +119,15 @@ export class LiveHub {
   #clientErrors = 0;
 
   constructor(opts: LiveHubOptions) {
-    this.#o = { maxBufferedBytes: 1024 * 1024, maxQueuedZoneEvents: 5000, pingIntervalMs: 30_000, ...opts };
+    this.#o = { maxBufferedBytes: 1024 * 1024, maxQueuedZoneEvents: 5000, pingIntervalMs: 30_000, maxMessagesPerMin: 120, sessionCheckMs: 5000, ...opts };
   }
 
   // --- inputs (from the pipeline fan-out) ---
+
+  /** A security alarm: to every client allowed to see them, at once (they are rare and urgent). */
+  securityAlarm(alarm: SecurityAlarm): void {
+    for (const c of this.#clients) if (c.viewer.securityAlarms) this.#send(c, { type: 'security-alarm', alarm });
+  }
 
   fix(fix: Fix): void {
     if (this.#clients.size > 0) this.#fixes.set(fix.tag, fix);
@@ -110,6 +151,7 @@ export class LiveHub {
   register(app: FastifyInstance): void {
     app.get('/api/live', {
       websocket: true,
+      config: { auth: 'map:view' },
       schema: {
         querystring: LiveQuerySchema,
         description: 'WebSocket live feed: a snapshot, then batched deltas (see protocol/ws.ts).',
@@ -117,7 +159,7 @@ export class LiveHub {
       },
     }, (socket, req) => {
       const { floor } = req.query as z.infer<typeof LiveQuerySchema>;
-      this.#accept(socket, floor ? floor.split(',') : null);
+      this.#accept(socket, floor ? floor.split(',') : null, this.#o.viewerFor ? this.#o.viewerFor(req) : EVERYTHING);
     });
   }
 
@@ -125,6 +167,10 @@ export class LiveHub {
     if (!this.#timer && this.#o.flushMs > 0) {
       this.#timer = setInterval(() => this.flush(), this.#o.flushMs);
       this.#timer.unref();
+    }
+    if (!this.#sessionTimer && this.#o.sessionCheckMs > 0) {
+      this.#sessionTimer = setInterval(() => this.checkSessions(), this.#o.sessionCheckMs);
+      this.#sessionTimer.unref();
     }
     if (!this.#pingTimer && this.#o.pingIntervalMs > 0) {
       this.#pingTimer = setInterval(() => this.checkLiveness(), this.#o.pingIntervalMs);
@@ -135,7 +181,22 @@ export class LiveHub {
   stop(): void {
     if (this.#timer) clearInterval(this.#timer);
     if (this.#pingTimer) clearInterval(this.#pingTimer);
-    this.#timer = this.#pingTimer = null;
+    if (this.#sessionTimer) clearInterval(this.#sessionTimer);
+    this.#timer = this.#pingTimer = this.#sessionTimer = null;
+  }
+
+  /** Closes (4401) the sockets whose session ended: logout, idle expiry, disabled user, changed role. */
+  checkSessions(): number {
+    let n = 0;
+    for (const c of this.#clients) {
+      const status = c.viewer.status();
+      if (status === 'ok') continue;
+      this.#clients.delete(c);
+      if (status === 'ended') c.socket.close(LIVE_CLOSE_SESSION_ENDED, 'session ended');
+      else c.socket.close(LIVE_CLOSE_RECONNECT, 'access changed: reconnect');
+      n++;
+    }
+    return n;
   }
 
   /** Terminates clients that did not answer the previous ping, and pings the rest. */
@@ -180,6 +241,7 @@ export class LiveHub {
     this.#gateways = new Map();
     for (const c of this.#clients) {
       for (const f of fixes.values()) {
+        if (!this.#sees(c, f.tag)) continue;
         if (this.#wants(c, f.floor)) {
           c.fixes.set(f.tag, f);
           c.onFloor.add(f.tag);
@@ -187,7 +249,7 @@ export class LiveHub {
           c.fixes.set(f.tag, f); // it left the client's floors: tell it once so the marker can go
         }
       }
-      for (const e of zone) if (this.#wants(c, e.floor)) c.zone.push(e);
+      for (const e of zone) if (this.#wants(c, e.floor) && this.#sees(c, e.tag)) c.zone.push(e);
       this.#trimZone(c.zone);
       for (const g of gateways.values()) if (this.#wants(c, g.floor)) c.gateways.set(g.id, g);
       this.#deliver(c);
@@ -196,9 +258,10 @@ export class LiveHub {
 
   // --- per client ---
 
-  #accept(socket: WebSocket, floors: string[] | null): void {
+  #accept(socket: WebSocket, floors: string[] | null, viewer: LiveViewer): void {
     const c: Client = {
       socket, floors: null, known: new Set(), onFloor: new Set(), fixes: new Map(), zone: [], gateways: new Map(), alive: true,
+      viewer, messageTimes: [],
     };
     this.#clients.add(c);
     socket.on('pong', () => {
@@ -214,6 +277,15 @@ export class LiveHub {
   }
 
   #onMessage(c: Client, data: unknown, isBinary: boolean): void {
+    const now = this.#o.clock();
+    c.messageTimes = c.messageTimes.filter((t) => t > now - 60_000);
+    c.messageTimes.push(now);
+    if (c.messageTimes.length > this.#o.maxMessagesPerMin) {
+      // A client that floods subscribe requests makes the hub build snapshot after snapshot (issue #6 item 5).
+      this.#clients.delete(c);
+      c.socket.close(1008, 'message rate limit');
+      return;
+    }
     let parsed: unknown;
     try {
       if (isBinary) throw new Error('binary');
@@ -233,7 +305,19 @@ export class LiveHub {
 
   #snapshot(c: Client, floors: readonly string[] | null): void {
     c.floors = floors && floors.length > 0 ? new Set(floors) : null;
-    const tags = this.#o.state.tagsOnFloors(c.floors);
+    const tags = [];
+    for (const t of this.#o.state.tagsOnFloors(c.floors)) {
+      const shown = c.viewer.project(t);
+      if (shown) tags.push(shown);
+    }
+    try {
+      c.viewer.audit(tags.filter((t) => t.kind === 'patient' && t.lastFix !== null).map((t) => t.id));
+    } catch {
+      // No audit record, no patient locations (issue #6 item 4): the snapshot is refused and the socket closed.
+      this.#clients.delete(c);
+      c.socket.close(1011, 'audit log unavailable');
+      return;
+    }
     c.known = new Set(tags.map((t) => t.id));
     c.onFloor = new Set(tags.filter((t) => t.lastFix !== null).map((t) => t.id));
     c.fixes.clear();
@@ -255,7 +339,8 @@ export class LiveHub {
       for (const tag of c.fixes.keys()) {
         if (!c.known.has(tag)) {
           c.known.add(tag);
-          fresh.push(this.#o.state.summary(tag));
+          const shown = c.viewer.project(this.#o.state.summary(tag));
+          if (shown) fresh.push(shown);
         }
       }
       if (fresh.length > 0) this.#send(c, { type: 'tags', tags: fresh });
@@ -266,6 +351,11 @@ export class LiveHub {
     c.zone = [];
     for (const gateway of c.gateways.values()) this.#send(c, { type: 'gateway', gateway });
     c.gateways.clear();
+  }
+
+  #sees(c: Client, tag: string): boolean {
+    const s = this.#o.state.summary(tag);
+    return s.kind !== 'patient' || c.viewer.project(s) !== null;
   }
 
   #wants(c: Client, floor: string): boolean {

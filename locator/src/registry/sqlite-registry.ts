@@ -5,6 +5,7 @@
  * and never stored in clear: only scrypt hashes (protocol/node secrets).
  */
 import fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Site } from '@rtls/floorplans';
@@ -123,6 +124,14 @@ export interface Registry {
   issueGatewayCredentials(gatewayId: string): Promise<GatewayCredentials>;
   /** The gateway id when the password matches the stored hash, else null. */
   authenticateGateway(username: string, password: string): Promise<string | null>;
+  /**
+   * A fingerprint of the gateway's current credentials (not the hash itself), or null when it has none. The broker
+   * keeps the stamp it authenticated with and re-checks it (issue #6 item 6): a rotation or revocation changes it,
+   * and the connected gateway is disconnected within the re-check interval.
+   */
+  gatewayCredentialStamp(gatewayId: string): string | null;
+  /** Removes the gateway's credentials (it can no longer connect); unknown id → RTLS_ERR_GATEWAY_NOT_FOUND. */
+  revokeGatewayCredentials(gatewayId: string): void;
   upsertTags(regs: readonly TagRegistration[]): void;
   listGateways(): RegisteredGateway[];
   listTags(): TagSummary[];
@@ -474,6 +483,14 @@ export function openRegistry(dataDir: string, opts: RegistryOptions = {}): Regis
       const row = q.hash.get(username);
       if (!row?.password_hash) return null;
       return (await verifySecret(password, row.password_hash)) ? username : null;
+    },
+    gatewayCredentialStamp(gatewayId) {
+      const h = q.hash.get(gatewayId)?.password_hash;
+      return h ? createHash('sha256').update(h).digest('hex').slice(0, 16) : null;
+    },
+    revokeGatewayCredentials(gatewayId) {
+      if (!q.gatewayExists.get(gatewayId)) throw new RtlsError('RTLS_ERR_GATEWAY_NOT_FOUND', `Gateway not found: ${gatewayId}`);
+      db.prepare('UPDATE gateways SET password_hash = NULL, updated_at = ? WHERE id = ?').run(clock(), gatewayId);
     },
     upsertTags(regs) {
       tagsTx(regs);

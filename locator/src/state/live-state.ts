@@ -114,12 +114,17 @@ export class LiveState implements PipelineSink {
     return this.#info(reg ?? unregisteredSummary(id), e);
   }
 
-  /** Filtered and paged; ordered by tag id so paging is stable. */
-  listTags(query: TagListQuery): TagListResponse {
+  /**
+   * Filtered and paged; ordered by tag id so paging is stable. `view` (the viewer's projection, issue #6) hides or
+   * decorates tags before paging, so totals and pages count only what the viewer may see.
+   */
+  listTags(query: TagListQuery, view?: (t: TagInfo) => TagInfo | null): TagListResponse {
     const q = query.q?.trim().toLowerCase() ?? '';
     const all = this.#allTags();
     const matched: TagInfo[] = [];
-    for (const info of all) {
+    for (const raw of all) {
+      const info = view ? view(raw) : raw;
+      if (!info) continue;
       if (query.kind && info.kind !== query.kind) continue;
       if (query.floor && info.lastFix?.floor !== query.floor) continue;
       if (q && !info.id.toLowerCase().includes(q) && !info.label.toLowerCase().includes(q)) continue;
