@@ -55,10 +55,22 @@ export async function openAccess(opts: { auth: AuthConfig; dataDir: string; cloc
 
   const sweep = setInterval(() => sessions.sweep(), 60_000);
   sweep.unref();
+  // And daily: the logs then hold a trail of head hashes an altered or truncated chain cannot match.
+  const anchor = setInterval(() => {
+    try {
+      const v = audit.verify();
+      if (v.ok) logger.info({ records: v.records, headHash: v.headHash }, 'audit log chain verified');
+      else logger.error({ brokenAt: v.brokenAt, problem: v.problem }, 'AUDIT LOG CHAIN BROKEN: the log was altered; investigate before trusting it');
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'audit log verification failed');
+    }
+  }, 86_400_000);
+  anchor.unref();
   return {
     access, patients, adminOneTimePassword,
     close() {
       clearInterval(sweep);
+      clearInterval(anchor);
       users.close();
       patients.close();
       audit.close();

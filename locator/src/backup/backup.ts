@@ -14,8 +14,12 @@ import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { readTar, writeTar, type TarEntry } from './tar.ts';
 
-/** The databases a backup holds, by file name in RTLS_DATA_DIR. */
-export const BACKUP_DATABASES = ['registry.db', 'history.db'] as const;
+/**
+ * The databases a backup holds, by file name in RTLS_DATA_DIR: the registry (with users and sealed patient
+ * identities), the embedded history, and the audit log (issue #6). The patient identity key is deliberately not in
+ * the backup: a stolen backup file then holds no readable names. Keep RTLS_PATIENT_KEYS backed up apart from it.
+ */
+export const BACKUP_DATABASES = ['registry.db', 'history.db', 'audit.db'] as const;
 const MANIFEST = 'manifest.json';
 
 export interface BackupManifest {
@@ -48,7 +52,8 @@ export async function backupDataDir(dataDir: string, file: string, now: number):
     entries.unshift({ name: MANIFEST, data: Buffer.from(JSON.stringify(manifest, null, 2)), mtimeMs: now });
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     const partial = `${file}.partial`;
-    fs.writeFileSync(partial, writeTar(entries));
+    // Owner-only: the file holds password hashes, sealed patient identities and the audit log.
+    fs.writeFileSync(partial, writeTar(entries), { mode: 0o600 });
     fs.renameSync(partial, file);
     return manifest;
   } finally {

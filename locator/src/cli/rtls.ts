@@ -13,6 +13,9 @@ import { openAuditLog } from '../audit/audit-log.ts';
 import { backupDataDir, restoreDataDir } from '../backup/backup.ts';
 import { loadLocatorConfig, type LocatorConfig } from '../config.ts';
 import { openRegistry, type Registry } from '../registry/sqlite-registry.ts';
+import { openUserStore } from '../auth/user-store.ts';
+import { openPatientStore } from '../auth/patient-store.ts';
+import { loadPatientKeyRing } from '../auth/patient-crypto.ts';
 
 const USAGE = `usage: rtls gateway credentials <gatewayId>   issue new MQTT credentials (the old password stops working)
        rtls gateway list                        list registered gateways (one JSON line each)
@@ -20,7 +23,11 @@ const USAGE = `usage: rtls gateway credentials <gatewayId>   issue new MQTT cred
        rtls restore <file> [--force]            restore a backup into RTLS_DATA_DIR (service stopped; --force moves
                                                 existing databases aside)
        rtls audit verify                        check the audit log's hash chain (one JSON line; exit 3 when broken)
-       rtls audit tail [n]                      the last n audit records, oldest first (one JSON line each; n default 20)`;
+       rtls audit tail [n]                      the last n audit records, oldest first (one JSON line each; n default 20)
+       rtls gateway revoke <gatewayId>          remove a gateway's MQTT credentials (the broker disconnects it within 60 s)
+       rtls user reset-password <username>      a new one-time password (printed once; their sessions end); the way back in
+                                                when the last admin password is lost
+       rtls patients rekey                      re-seal patient identities under the current key (after a key rotation)`;
 
 /** Exit code of `audit verify` when the chain does not check out. */
 const EXIT_AUDIT_BROKEN = 3;
@@ -90,8 +97,9 @@ function auditCommand(argv: string[], out: (line: string) => void): number {
 async function run(argv: string[], out: (line: string) => void): Promise<number | void> {
   if (argv[0] === 'backup' || argv[0] === 'restore') return backupCommand(argv, out);
   if (argv[0] === 'audit') return auditCommand(argv, out);
+  if (argv[0] === 'user' || argv[0] === 'patients') return peopleCommand(argv, out);
   const [group, cmd, ...rest] = argv;
-  if (group !== 'gateway' || (cmd !== 'credentials' && cmd !== 'list')) throw new UsageError(USAGE);
+  if (group !== 'gateway' || (cmd !== 'credentials' && cmd !== 'list' && cmd !== 'revoke')) throw new UsageError(USAGE);
   let config: LocatorConfig;
   try {
     config = loadLocatorConfig();
@@ -116,11 +124,60 @@ async function run(argv: string[], out: (line: string) => void): Promise<number 
       // loaded, the answer is still "unknown gateway".
       await ensureGateways(registry, config, true).catch(() => undefined);
     }
+    if (cmd === 'revoke') {
+      registry.revokeGatewayCredentials(id);
+      auditCli(config, 'change-registry', `gateway:${id}`, 'credentials revoked (cli)');
+      out(JSON.stringify({ revoked: id }));
+      return;
+    }
     const creds = await registry.issueGatewayCredentials(id);
     out(JSON.stringify({ username: creds.username, password: creds.password, topic: creds.topic }));
   } finally {
     registry.close();
   }
+}
+
+/** The CLI's changes are audited like the API's (actor "cli": whoever has a shell on the host). */
+function auditCli(config: LocatorConfig, action: 'change-user' | 'change-registry', object: string, detail: string): void {
+  const audit = openAuditLog(config.dataDir, { clock: systemClock });
+  try {
+    audit.append({ actor: 'cli', role: null, action, object, detail });
+  } finally {
+    audit.close();
+  }
+}
+
+async function peopleCommand(argv: string[], out: (line: string) => void): Promise<void> {
+  const [group, cmd, ...rest] = argv;
+  let config: LocatorConfig;
+  try {
+    config = loadLocatorConfig();
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (group === 'user' && cmd === 'reset-password' && rest.length === 1 && rest[0]) {
+    const users = openUserStore(config.dataDir, systemClock);
+    try {
+      if (!users.get(rest[0])) throw new UsageError(`no user ${rest[0]}`);
+      auditCli(config, 'change-user', `user:${rest[0]}`, 'password reset (cli)');
+      const r = await users.resetPassword(rest[0]);
+      out(JSON.stringify({ username: r.user.username, oneTimePassword: r.oneTimePassword }));
+    } finally {
+      users.close();
+    }
+    return;
+  }
+  if (group === 'patients' && cmd === 'rekey' && rest.length === 0) {
+    const { ring } = loadPatientKeyRing({ keys: config.auth.patientKeys, keysFile: config.auth.patientKeysFile, dataDir: config.dataDir });
+    const patients = openPatientStore(config.dataDir, ring, systemClock);
+    try {
+      out(JSON.stringify({ rekeyed: patients.rekey(), currentKey: ring.currentKeyId }));
+    } finally {
+      patients.close();
+    }
+    return;
+  }
+  throw new UsageError(USAGE);
 }
 
 run(process.argv.slice(2), (line) => process.stdout.write(`${line}\n`)).then(
