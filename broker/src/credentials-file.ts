@@ -22,6 +22,22 @@ export const CredentialsFileSchema = z.array(CredentialSchema).superRefine((list
     if (seen.has(c.username)) ctx.addIssue({ code: 'custom', path: [i, 'username'], message: `duplicate username ${JSON.stringify(c.username)}` });
     seen.add(c.username);
   });
+  // A gateway's extra firmware client ids must not be another gateway's id or extra id: the first to connect would
+  // hold it and lock the other out (the broker refuses a takeover across identities).
+  const owner = new Map<string, string>();
+  for (const c of list) if (c.principal.kind === 'gateway') owner.set(c.principal.gatewayId, c.principal.gatewayId);
+  list.forEach((c, i) => {
+    if (c.principal.kind !== 'gateway') return;
+    const gw = c.principal.gatewayId;
+    (c.principal.clientIds ?? []).forEach((id, k) => {
+      const other = owner.get(id);
+      if (other !== undefined && other !== gw) {
+        ctx.addIssue({ code: 'custom', path: [i, 'principal', 'clientIds', k], message: `client id ${JSON.stringify(id)} already belongs to gateway ${other}` });
+      } else {
+        owner.set(id, gw);
+      }
+    });
+  });
 });
 
 /** Reads and validates a credentials file; the error names the file and the bad field (never a hash). */

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { gatewayReadsTopic, gatewayStatusTopic } from '@rtls/protocol';
-import { PrincipalSchema, mayPublish, maySubscribe, type Principal } from '../src/acl.ts';
+import {
+  PrincipalSchema, mayPublish, mayRetain, maySubscribe, mayUseClientId, principalKey, principalLabel, type Principal,
+} from '../src/acl.ts';
 
 const gwA: Principal = { kind: 'gateway', gatewayId: 'gw-a' };
 const svc: Principal = { kind: 'service', name: 'locator' };
+const anon: Principal = { kind: 'anonymous' };
 
 describe('topic ACL', () => {
   it('lets a gateway publish only its own reads and status', () => {
@@ -36,12 +39,47 @@ describe('topic ACL', () => {
     expect(mayPublish(svc, '$SYS/broker/heartbeat')).toBe(false);
   });
 
-  it('lets a gateway subscribe only below its own prefix', () => {
-    expect(maySubscribe(gwA, 'rtls/v1/gw/gw-a/#')).toBe(true);
-    expect(maySubscribe(gwA, 'rtls/v1/gw/gw-a/+')).toBe(true);
-    for (const f of ['#', '+/+/+/+/+', 'rtls/v1/gw/+/reads', 'rtls/v1/gw/gw-b/#', 'rtls/v1/gw/gw-a', 'rtls/v1/gw/gw-ab/#', '$share/g/rtls/v1/gw/gw-a/#']) {
+  it('lets no gateway subscribe at all, a service anywhere, an anonymous client anywhere but $SYS', () => {
+    for (const f of ['rtls/v1/gw/gw-a/#', 'rtls/v1/gw/gw-a/+', '#', '+/+/+/+/+', 'rtls/v1/gw/+/reads', 'rtls/v1/gw/gw-b/#', '$share/g/rtls/v1/gw/gw-a/#']) {
       expect(maySubscribe(gwA, f), f).toBe(false);
     }
     expect(maySubscribe(svc, '#')).toBe(true);
+    expect(maySubscribe(svc, '$SYS/#')).toBe(true);
+    expect(maySubscribe(anon, 'interop/#')).toBe(true);
+    expect(maySubscribe(anon, '$SYS/#')).toBe(false);
+    expect(mayPublish(anon, 'interop/x')).toBe(true);
+    expect(mayPublish(anon, '$SYS/x')).toBe(false);
+  });
+
+  it('lets services and anonymous clients retain, never a gateway', () => {
+    expect(mayRetain(gwA)).toBe(false);
+    expect(mayRetain(svc)).toBe(true);
+    expect(mayRetain(anon)).toBe(true);
+  });
+
+  it('binds client ids: a gateway to its id and declared ids, a service to <name> and <name>-*, anonymous to any', () => {
+    const vendor: Principal = { kind: 'gateway', gatewayId: 'gw-m', clientIds: ['AC233FC001EA'] };
+    expect(mayUseClientId(gwA, 'gw-a')).toBe(true);
+    for (const id of ['', 'gw-a-1', 'GW-A', 'gw-b', 'AC233FC001EA']) expect(mayUseClientId(gwA, id), id).toBe(false);
+    expect(mayUseClientId(vendor, 'AC233FC001EA')).toBe(true);
+    expect(mayUseClientId(vendor, 'gw-m')).toBe(true);
+    expect(mayUseClientId(vendor, 'ac233fc001ea')).toBe(false);
+    expect(mayUseClientId(svc, 'locator')).toBe(true);
+    expect(mayUseClientId(svc, 'locator-3fa2')).toBe(true);
+    for (const id of ['', 'locatorx', 'rtls-locator-1', 'gw-a']) expect(mayUseClientId(svc, id), id).toBe(false);
+    expect(mayUseClientId(anon, '')).toBe(true);
+    expect(mayUseClientId(anon, 'anything')).toBe(true);
+  });
+
+  it('tells identities apart by kind and id only, and labels them without secrets', () => {
+    const stamped: Principal = { kind: 'gateway', gatewayId: 'gw-a', credentialStamp: 'v7-secretish' };
+    expect(principalKey(stamped)).toBe(principalKey(gwA));
+    expect(principalKey({ kind: 'service', name: 'gw-a' })).not.toBe(principalKey(gwA));
+    expect(principalLabel(stamped)).toBe('gateway gw-a');
+    expect(principalLabel(anon)).toBe('anonymous');
+    expect(PrincipalSchema.safeParse({ kind: 'gateway', gatewayId: 'gw-x', clientIds: ['AC233FC001EA'], credentialStamp: 's' }).success).toBe(true);
+    expect(PrincipalSchema.safeParse({ kind: 'gateway', gatewayId: 'gw-x', clientIds: [''] }).success).toBe(false);
+    // Anonymous is never a credential's principal.
+    expect(PrincipalSchema.safeParse({ kind: 'anonymous' }).success).toBe(false);
   });
 });

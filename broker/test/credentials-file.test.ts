@@ -31,5 +31,13 @@ describe('credentials file', () => {
     expect(() => loadCredentialsFile(write('broken.json', '{'))).toThrow(/cannot read credentials file .*broken\.json/);
     const dup = { username: 'svc', passwordHash: 'scrypt$1$1$1$a$b', principal: { kind: 'service', name: 'locator' } };
     expect(() => loadCredentialsFile(write('dup.json', [dup, dup]))).toThrow(/\[1\]\.username: duplicate username/);
+    // A firmware client id that is another gateway's id would let the first to connect lock the other out.
+    const gw = (username: string, principal: object) => ({ username, passwordHash: 'scrypt$1$1$1$a$b', principal });
+    const clash = [gw('gw-1', { kind: 'gateway', gatewayId: 'gw-1' }), gw('gw-2', { kind: 'gateway', gatewayId: 'gw-2', clientIds: ['MAC-2', 'gw-1'] })];
+    expect(() => loadCredentialsFile(write('clash.json', clash))).toThrow(/\[1\]\.principal\.clientIds\[1\]: client id "gw-1" already belongs to gateway gw-1/);
+    const shared = [gw('gw-1', { kind: 'gateway', gatewayId: 'gw-1', clientIds: ['MAC'] }), gw('gw-2', { kind: 'gateway', gatewayId: 'gw-2', clientIds: ['MAC'] })];
+    expect(() => loadCredentialsFile(write('shared.json', shared))).toThrow(/client id "MAC" already belongs to gateway gw-1/);
+    const fine = [gw('gw-1', { kind: 'gateway', gatewayId: 'gw-1', clientIds: ['gw-1', 'MAC-1'] }), gw('gw-2', { kind: 'gateway', gatewayId: 'gw-2', clientIds: ['MAC-2'] })];
+    expect(loadCredentialsFile(write('fine.json', fine))).toHaveLength(2);
   });
 });

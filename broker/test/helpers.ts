@@ -1,4 +1,8 @@
-/** Shared test helpers: a fast Authenticator over a plain map, message collectors, raw MQTT packet bytes. */
+/**
+ * Shared test helpers: a fast Authenticator over a plain map, message collectors, raw MQTT packet bytes, and a
+ * runner for the Debian mosquitto clients.
+ */
+import { execFile } from 'node:child_process';
 import net from 'node:net';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { InboundMessage, MessageSource } from '@rtls/protocol';
@@ -7,7 +11,13 @@ import type { Authenticator, Principal } from '../src/index.ts';
 export const USERS: Record<string, { password: string; principal: Principal }> = {
   'gw-a': { password: 'secret-a', principal: { kind: 'gateway', gatewayId: 'gw-a' } },
   'gw-b': { password: 'secret-b', principal: { kind: 'gateway', gatewayId: 'gw-b' } },
+  /** A vendor gateway whose firmware insists on a MAC-based client id. */
+  'gw-c': { password: 'secret-c', principal: { kind: 'gateway', gatewayId: 'gw-c', clientIds: ['AC233FC001EA'] } },
+  /** Publishes the markers of flush(); used by no test otherwise, so its session is never taken over. */
+  'gw-marker': { password: 'secret-m', principal: { kind: 'gateway', gatewayId: 'gw-marker' } },
   locator: { password: 'secret-l', principal: { kind: 'service', name: 'locator' } },
+  /** A gateway whose id falls inside the service's `locator-*` client-id space: only one identity may hold it. */
+  'locator-gw': { password: 'secret-lg', principal: { kind: 'gateway', gatewayId: 'locator-gw' } },
 };
 
 /** The hashing is tested in protocol; here credentials are a plain map so the suite stays fast. */
@@ -80,7 +90,9 @@ export class Clients {
   }
 }
 
-export const closed = (c: MqttClient) => new Promise<void>((resolve) => (c.disconnected ? resolve() : c.once('close', () => resolve())));
+/** Resolves once the client's connection is closed (at once if it already is, e.g. while awaiting another one). */
+export const closed = (c: MqttClient) =>
+  new Promise<void>((resolve) => (c.disconnected || c.stream?.destroyed ? resolve() : c.once('close', () => resolve())));
 
 // --- raw MQTT 3.1.1 packets, for what mqtt.js will not send (pipelined or malformed) ---
 
@@ -100,8 +112,8 @@ const mqttString = (s: string) => {
   return Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
 };
 
-export function connectPacket(clientId: string, username?: string, password?: string): Buffer {
-  const flags = 0x02 | (username !== undefined ? 0x80 : 0) | (password !== undefined ? 0x40 : 0);
+export function connectPacket(clientId: string, username?: string, password?: string, opts: { clean?: boolean } = {}): Buffer {
+  const flags = (opts.clean === false ? 0 : 0x02) | (username !== undefined ? 0x80 : 0) | (password !== undefined ? 0x40 : 0);
   const body = Buffer.concat([
     mqttString('MQTT'),
     Buffer.from([4, flags, 0, 60]),
@@ -115,6 +127,49 @@ export function connectPacket(clientId: string, username?: string, password?: st
 export function publishPacket(topic: string, payload: Buffer): Buffer {
   const body = Buffer.concat([mqttString(topic), payload]);
   return Buffer.concat([Buffer.from([0x30]), remainingLength(body.length), body]);
+}
+
+export function subscribePacket(messageId: number, filter: string, qos: 0 | 1 = 0): Buffer {
+  const body = Buffer.concat([Buffer.from([messageId >> 8, messageId & 0xff]), mqttString(filter), Buffer.from([qos])]);
+  return Buffer.concat([Buffer.from([0x82]), remainingLength(body.length), body]);
+}
+
+/** Opens a raw socket, writes `bytes`, resolves the socket once at least `expect` bytes have come back. */
+export function rawSession(port: number, bytes: Buffer, expect: number): Promise<{ socket: net.Socket; received: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(bytes));
+    const onData = (d: Buffer) => {
+      chunks.push(d);
+      const received = Buffer.concat(chunks);
+      if (received.length >= expect) {
+        socket.off('data', onData);
+        socket.pause();
+        resolve({ socket, received });
+      }
+    };
+    socket.on('data', onData);
+    socket.on('error', reject);
+    socket.on('close', () => reject(new Error(`closed after ${Buffer.concat(chunks).length} bytes`)));
+  });
+}
+
+/** Polls until `cond` holds; the test timeout bounds the wait (no timing is asserted). */
+export async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 10));
+}
+
+/**
+ * Runs a command without blocking the event loop (the broker under test lives in this process); resolves its exit
+ * code and output whatever the code.
+ */
+export function run(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: 20_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
 }
 
 /** Opens a raw socket, writes `bytes`, resolves everything received once the broker closes the socket. */
