@@ -7,7 +7,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { gatewayReadsTopic, type GatewayCredentials, type Health, type TagInfo } from '@rtls/protocol';
 import { loadSampleSite } from '@rtls/floorplans';
 import { startDemo, type Demo } from '../scripts/demo.ts';
-import { demoEnv, eventually, getJson, tempDir } from './helpers.ts';
+import { demoEnv, eventually, getJson, loginAdmin, tempDir } from './helpers.ts';
 
 const site = loadSampleSite();
 const bleGateways = site.floors.flatMap((f) => f.gateways).filter((g) => g.properties.tech === 'ble');
@@ -31,6 +31,8 @@ describe('a real MQTT client as a gateway', () => {
   let demo: Demo;
   let creds: GatewayCredentials;
   let url: string;
+  /** admin's bearer token (issue #6): every API call below but health needs one. */
+  let token: string;
   let seq = 0;
   const batch = (reads: unknown[]) => JSON.stringify({ gw: gwA, seq: seq++, t: Date.now(), reads });
 
@@ -38,6 +40,7 @@ describe('a real MQTT client as a gateway', () => {
     demo = await startDemo({ env: demoEnv(tmp.dir) });
     url = `mqtt://127.0.0.1:${demo.mqttPort}`;
     creds = await demo.registry.issueGatewayCredentials(gwA);
+    token = await loginAdmin(demo.url);
   });
   afterAll(async () => {
     await demo?.close();
@@ -54,7 +57,7 @@ describe('a real MQTT client as a gateway', () => {
     try {
       for (let i = 0; i < 3; i++) await publish(c, creds.topic, batch([{ tag: 'ble:0A0B0C0D0E0F', rssi: -58 }]));
       const tag = await eventually(async () => {
-        const r = await getJson<TagInfo>(`${demo.url}api/tags/${encodeURIComponent('ble:0A0B0C0D0E0F')}`);
+        const r = await getJson<TagInfo>(`${demo.url}api/tags/${encodeURIComponent('ble:0A0B0C0D0E0F')}`, token);
         return r.status === 200 && r.body.lastFix ? r.body : null;
       });
       expect(tag.registered).toBe(false);
@@ -74,19 +77,20 @@ describe('a real MQTT client as a gateway', () => {
   });
 
   it("publishing on another gateway's topic is refused and nothing is ingested", async () => {
-    const c = await connect(url, creds, `${gwA}-acl`);
+    // A gateway may connect only under its own id as client id (issue #6 item 6: no session takeover).
+    const c = await connect(url, creds, gwA);
     const closed = new Promise<void>((resolve) => c.once('close', () => resolve()));
     c.publish(gatewayReadsTopic(gwB), JSON.stringify({ gw: gwB, seq: 1, t: Date.now(), reads: [{ tag: 'ble:BADBADBADBAD', rssi: -50 }] }), { qos: 1 });
     await closed; // MQTT 3.1.1 has no PUBACK error code: the broker disconnects the offender.
     c.end(true);
     await new Promise((r) => setTimeout(r, 1500));
-    const r = await getJson(`${demo.url}api/tags/${encodeURIComponent('ble:BADBADBADBAD')}`);
+    const r = await getJson(`${demo.url}api/tags/${encodeURIComponent('ble:BADBADBADBAD')}`, token);
     expect(r.status).toBe(404);
   });
 
   it('malformed payloads are counted by reason, nothing crashes, the next valid batch is accepted', async () => {
     const before = (await getJson<Health>(`${demo.url}api/health`)).body.ingest.dropped;
-    const c = await connect(url, creds, `${gwA}-bad`);
+    const c = await connect(url, creds, gwA);
     try {
       await publish(c, creds.topic, 'this is not json {');
       await publish(c, creds.topic, Buffer.from([0xff, 0xfe, 0x00, 0x01]));
@@ -102,17 +106,17 @@ describe('a real MQTT client as a gateway', () => {
       expect(after['too-many-reads'] + after.schema).toBeGreaterThan(before['too-many-reads'] + before.schema + 2);
       // The broker and locator are still up and accept the next valid batch.
       await publish(c, creds.topic, batch([{ tag: 'ble:0A0B0C0D0E03', rssi: -61 }]));
-      await eventually(async () => (await getJson(`${demo.url}api/tags/${encodeURIComponent('ble:0A0B0C0D0E03')}`)).status === 200);
+      await eventually(async () => (await getJson(`${demo.url}api/tags/${encodeURIComponent('ble:0A0B0C0D0E03')}`, token)).status === 200);
     } finally {
       c.end(true);
     }
   });
 
   it('rejects bad tag ids in the API with a coded 400 and unknown tags with a coded 404', async () => {
-    const bad = await getJson<{ code: string }>(`${demo.url}api/tags/not-a-tag`);
+    const bad = await getJson<{ code: string }>(`${demo.url}api/tags/not-a-tag`, token);
     expect(bad.status).toBe(400);
     expect(bad.body.code).toBe('RTLS_ERR_BAD_TAG_ID');
-    const missing = await getJson<{ code: string }>(`${demo.url}api/tags/${encodeURIComponent('ble:FFFFFFFFFFFF')}`);
+    const missing = await getJson<{ code: string }>(`${demo.url}api/tags/${encodeURIComponent('ble:FFFFFFFFFFFF')}`, token);
     expect(missing.status).toBe(404);
     expect(missing.body.code).toBe('RTLS_ERR_TAG_NOT_FOUND');
   });

@@ -3,16 +3,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import mqtt, { type MqttClient } from 'mqtt';
-import type { LiveServerMessage } from '@rtls/protocol';
+import { LoginResponseSchema, type LiveServerMessage } from '@rtls/protocol';
 
 export function tempDir(prefix = 'rtls-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * Passwords of the demo's users (issue #6): `admin` from RTLS_ADMIN_PASSWORD, the role users (security, icu-nurse,
+ * maternity-nurse, materials, biomed) from RTLS_DEMO_PASSWORD. Test-only values, ≥ 12 characters as required.
+ */
+export const DEMO_ADMIN_PASSWORD = 'test-demo-admin-pw-1';
+export const DEMO_USER_PASSWORD = 'test-demo-user-pw-1';
+
 /** Environment for a demo on random loopback ports with its own data dir. */
 export function demoEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
+    RTLS_ADMIN_PASSWORD: DEMO_ADMIN_PASSWORD,
+    RTLS_DEMO_PASSWORD: DEMO_USER_PASSWORD,
     RTLS_HTTP_HOST: '127.0.0.1',
     RTLS_HTTP_PORT: '0',
     RTLS_MQTT_HOST: '127.0.0.1',
@@ -42,9 +51,34 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
   }
 }
 
-/** A live-feed client that records every message. */
-export function liveClient(url: string): { ws: WebSocket; messages: LiveServerMessage[]; opened: Promise<void> } {
-  const ws = new WebSocket(url);
+/** The service root (`http://host:port/`, trailing slash or not) → the URL of `path` under it. */
+function under(baseUrl: string, path: string): string {
+  return new URL(path, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`).toString();
+}
+
+/** Logs in through POST /api/auth/login and returns the bearer token; throws with the answer when refused. */
+export async function login(baseUrl: string, username: string, password: string): Promise<string> {
+  const res = await fetch(under(baseUrl, 'api/auth/login'), {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }),
+  });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`login as ${username}: HTTP ${res.status} ${text.slice(0, 300)}`);
+  return LoginResponseSchema.parse(JSON.parse(text)).token;
+}
+
+/** `admin` of a demo started with demoEnv. */
+export function loginAdmin(baseUrl: string): Promise<string> {
+  return login(baseUrl, 'admin', DEMO_ADMIN_PASSWORD);
+}
+
+const bearer = (token: string | undefined): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
+
+/**
+ * A live-feed client that records every message. The token travels as the subprotocol pair the browser uses
+ * (['rtls.v1', 'rtls.bearer.<token>']); without one the upgrade is refused (401).
+ */
+export function liveClient(url: string, token?: string): { ws: WebSocket; messages: LiveServerMessage[]; opened: Promise<void> } {
+  const ws = new WebSocket(url, token ? ['rtls.v1', `rtls.bearer.${token}`] : []);
   const messages: LiveServerMessage[] = [];
   ws.on('message', (data) => messages.push(JSON.parse(String(data)) as LiveServerMessage));
   const opened = new Promise<void>((resolve, reject) => {
@@ -54,13 +88,14 @@ export function liveClient(url: string): { ws: WebSocket; messages: LiveServerMe
   return { ws, messages, opened };
 }
 
-export async function getJson<T = unknown>(url: string): Promise<{ status: number; body: T }> {
-  const res = await fetch(url);
+/** GET as the token's user (no token: anonymous, which only /api/health allows). */
+export async function getJson<T = unknown>(url: string, token?: string): Promise<{ status: number; body: T }> {
+  const res = await fetch(url, { headers: bearer(token) });
   return { status: res.status, body: (await res.json()) as T };
 }
 
-export async function postJson<T = unknown>(url: string, body: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+export async function postJson<T = unknown>(url: string, body: unknown, token?: string): Promise<{ status: number; body: T }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(token) }, body: JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as T };
 }
 

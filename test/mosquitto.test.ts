@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { GatewayCredentialsSchema, type TagInfo, type TagListResponse, type Health } from '@rtls/protocol';
 import { loadSampleSite } from '@rtls/floorplans';
 import { startDemo, type Demo } from '../scripts/demo.ts';
-import { demoEnv, eventually, getJson, tempDir } from './helpers.ts';
+import { demoEnv, eventually, getJson, loginAdmin, tempDir } from './helpers.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const haveMosquitto = spawnSync('sh', ['-c', 'command -v mosquitto && command -v mosquitto_pub']).status === 0;
@@ -32,6 +32,7 @@ describe.skipIf(skip)('Debian Mosquitto as the external broker', () => {
   const tmp = tempDir();
   let mosq: ChildProcess;
   let demo: Demo;
+  let token: string;
 
   beforeAll(async () => {
     const port = await freePort();
@@ -43,6 +44,7 @@ describe.skipIf(skip)('Debian Mosquitto as the external broker', () => {
       return p.status === 0;
     }, 10_000, 200);
     demo = await startDemo({ env: demoEnv(tmp.dir, { RTLS_MQTT_URL: `mqtt://127.0.0.1:${port}`, RTLS_SIM_TAGS: '30' }) });
+    token = await loginAdmin(demo.url);
   });
   afterAll(async () => {
     await demo?.close();
@@ -55,7 +57,7 @@ describe.skipIf(skip)('Debian Mosquitto as the external broker', () => {
     const health = await getJson<Health>(`${demo.url}api/health`);
     expect(health.body.mqtt.mode).toBe('external');
     await eventually(async () => {
-      const r = await getJson<TagListResponse>(`${demo.url}api/tags`);
+      const r = await getJson<TagListResponse>(`${demo.url}api/tags`, token);
       return r.body.tags.filter((t) => t.lastFix).length >= 10;
     }, 20_000);
     expect((await getJson<Health>(`${demo.url}api/health`)).body.mqtt.connected).toBe(true);
@@ -65,10 +67,12 @@ describe.skipIf(skip)('Debian Mosquitto as the external broker', () => {
 describe.skipIf(skip)('mosquitto_pub with credentials from the admin command', () => {
   const tmp = tempDir();
   let demo: Demo;
+  let token: string;
   const gw = loadSampleSite().floors[0]!.gateways.find((g) => g.properties.tech === 'ble')!.properties.id;
 
   beforeAll(async () => {
     demo = await startDemo({ env: demoEnv(tmp.dir) });
+    token = await loginAdmin(demo.url);
   });
   afterAll(async () => {
     await demo?.close();
@@ -88,7 +92,8 @@ describe.skipIf(skip)('mosquitto_pub with credentials from the admin command', (
     return new Promise((resolve) => {
       execFile('mosquitto_pub', [
         '-h', '127.0.0.1', '-p', String(demo.mqttPort), '-u', creds.username, '-P', creds.password,
-        '-i', `${creds.username}-cli`, '-q', '1', '-t', creds.topic, '-m', message,
+        // The gateway's own id as client id: the broker binds client ids to identities (issue #6 item 6).
+        '-i', creds.username, '-q', '1', '-t', creds.topic, '-m', message,
       ], { encoding: 'utf8', timeout: 10_000 }, (err, _stdout, stderr) => {
         resolve({ status: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stderr });
       });
@@ -101,7 +106,7 @@ describe.skipIf(skip)('mosquitto_pub with credentials from the admin command', (
     const r = await pub(creds, JSON.stringify(batch));
     expect(r.status, r.stderr).toBe(0);
     const tag = await eventually(async () => {
-      const t = await getJson<TagInfo>(`${demo.url}api/tags/${encodeURIComponent('ble:C0FFEE000001')}`);
+      const t = await getJson<TagInfo>(`${demo.url}api/tags/${encodeURIComponent('ble:C0FFEE000001')}`, token);
       return t.status === 200 ? t.body : null;
     }, 5_000);
     expect(tag.registered).toBe(false);

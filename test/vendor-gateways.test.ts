@@ -19,7 +19,7 @@ import {
 import { loadSampleSite } from '@rtls/floorplans';
 import { Simulation } from '@rtls/gateway-firmware-sim';
 import { startDemo, type Demo } from '../scripts/demo.ts';
-import { connectMqtt, demoEnv, eventually, getJson, postJson, publishQos1, tempDir } from './helpers.ts';
+import { connectMqtt, demoEnv, eventually, getJson, loginAdmin, postJson, publishQos1, tempDir } from './helpers.ts';
 
 const site = loadSampleSite();
 const siteBle = site.floors.flatMap((f) => f.gateways.filter((g) => g.properties.tech === 'ble').map((g) => ({ floor: f.summary.id, g })));
@@ -31,8 +31,16 @@ function placeAt(n: number): { floor: string; x: number; y: number; room?: strin
   return { floor, x, y, ...(g.properties.room ? { room: g.properties.room } : {}) };
 }
 
+/** admin's bearer token for a demo (issue #6: the API needs one; admin may also create gateways), logged in once. */
+const tokens = new WeakMap<Demo, Promise<string>>();
+function tokenOf(demo: Demo): Promise<string> {
+  let t = tokens.get(demo);
+  if (!t) tokens.set(demo, (t = loginAdmin(demo.url)));
+  return t;
+}
+
 const diag = async (demo: Demo, id: string) => {
-  const r = await getJson<GatewayDiagnostics>(`${demo.url}api/gateways/${encodeURIComponent(id)}`);
+  const r = await getJson<GatewayDiagnostics>(`${demo.url}api/gateways/${encodeURIComponent(id)}`, await tokenOf(demo));
   if (r.status !== 200) throw new Error(`GET /api/gateways/${id}: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;
 };
@@ -186,7 +194,7 @@ describe('(a) every captured vendor sample through a gateway created by the API'
     it(`${c.sample}: ${'heartbeat' in c.expect ? 'counted as a heartbeat' : `${c.expect.reads.length} read(s) in the diagnostics`}`, async () => {
       const created = await postJson<GatewayCreateResponse>(`${demo.url}api/gateways`, {
         id: c.id, tech: c.tech, format: c.format, ...c.register, ...placeAt(n),
-      });
+      }, await tokenOf(demo));
       expect(created.status, JSON.stringify(created.body)).toBe(201);
       const filter = created.body.gateway.topic;
       if ('topic' in c.register) expect(filter).toBe(c.register.topic);
@@ -271,7 +279,8 @@ describe('(a) every captured vendor sample through a gateway created by the API'
       [gatewayReadsTopic(siteBle[0]!.g.properties.id), Buffer.from(JSON.stringify({ gw: siteBle[0]!.g.properties.id, seq: 1, t: Date.now(), reads: [] }))],
     ];
     for (const [topic, payload] of attempts) {
-      const c = await connectMqtt(url, impostor, `vt-moko-mini03-${attempts.findIndex(([t]) => t === topic)}`);
+      // Under its own client id: a gateway may connect only as itself (issue #6 item 6), one attempt at a time.
+      const c = await connectMqtt(url, impostor, 'vt-moko-mini03');
       const closed = new Promise<void>((resolve) => c.once('close', () => resolve()));
       c.publish(topic, payload, { qos: 1 });
       await closed; // MQTT 3.1.1 has no PUBACK error code: the broker disconnects the offender
@@ -286,7 +295,8 @@ describe('(a) every captured vendor sample through a gateway created by the API'
 
   it('POST /api/gateways refuses unusable topics, overlapping topics and a format of the other technology, creating nothing', async () => {
     const base = { tech: 'rfid-portal', format: 'zebra-iotc', ...placeAt(99) };
-    const post = (body: object) => postJson<ErrorBody>(`${demo.url}api/gateways`, body);
+    const token = await tokenOf(demo);
+    const post = (body: object) => postJson<ErrorBody>(`${demo.url}api/gateways`, body, token);
 
     const hash = await post({ ...base, id: 'vt-bad-hash', topic: '#' });
     expect(hash.status).toBe(400);
@@ -316,7 +326,7 @@ describe('(a) every captured vendor sample through a gateway created by the API'
     expect(again.body.code).toBe('RTLS_ERR_CONFLICT');
 
     for (const id of ['vt-bad-hash', 'vt-bad-native', 'vt-overlap', 'vt-same', 'vt-wrong-tech']) {
-      const r = await getJson<ErrorBody>(`${demo.url}api/gateways/${id}`);
+      const r = await getJson<ErrorBody>(`${demo.url}api/gateways/${id}`, token);
       expect(r.status, id).toBe(404);
       expect(r.body.code).toBe('RTLS_ERR_GATEWAY_NOT_FOUND');
     }
@@ -441,7 +451,7 @@ describe('(b) a mixed fleet: the simulator speaks every format at once', () => {
     for (const f of vendorFormats) expect(withReads.get(f) ?? 0, f).toBeGreaterThan(0);
 
     // Tags get fixes, and vendor gateways' reads are among their evidence.
-    const tags = (await getJson<TagListResponse>(`${demo.url}api/tags?limit=5000`)).body.tags;
+    const tags = (await getJson<TagListResponse>(`${demo.url}api/tags?limit=5000`, await tokenOf(demo))).body.tags;
     const sim = new Set(demo.simulation!.tags().filter((t) => t.id.startsWith('ble:')).map((t) => t.id));
     const located = tags.filter((t) => sim.has(t.id) && t.lastFix);
     expect(located.length).toBeGreaterThan(sim.size * 0.9);

@@ -74,9 +74,14 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: BODY_LIMIT_BYTES,
-    // Never log request bodies or headers (patient data, credentials, tokens): Fastify's default request log has
-    // neither, and tokens never travel in URLs (auth-guard.ts).
+    // Fastify's own request log writes the full URL, query string included — and a patient search's query is a
+    // name (issue #6: identity is never logged). Requests are logged below, path only.
+    disableRequestLogging: true,
     ...https,
+  });
+  // Never bodies, headers (credentials, tokens) or query strings; tokens never travel in URLs (auth-guard.ts).
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info({ method: req.method, path: (req.raw.url ?? req.url).split('?')[0]!.slice(0, 200), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -17,12 +17,14 @@ import { createLiveState } from '../../src/state/live-state.ts';
 import { openSqliteHistoryStore, type SqliteHistoryStore } from '../../src/store/sqlite-history-store.ts';
 import { fixtureSite } from './fixture-site.ts';
 import { T0, capturingLogger, fakeHealthParts, rmDir, tmpDir } from './helpers.ts';
+import { openTestAccess, type TestAccess } from './auth-fixture.ts';
 
 let dir: string;
 let registry: Registry;
 let store: SqliteHistoryStore;
 let app: FastifyInstance;
 let now = T0;
+let auth: TestAccess;
 const diagnostics = new GatewayDiagnostics(() => now);
 
 beforeAll(async () => {
@@ -32,9 +34,11 @@ beforeAll(async () => {
   registry.syncGatewaysFromSite(site);
   store = openSqliteHistoryStore(path.join(dir, 'data'));
   const state = createLiveState(registry.view());
+  auth = await openTestAccess(path.join(dir, 'data'), { clock: () => now });
   app = buildApi({
     site, registry, state, store, stats: () => fakeHealthParts(true), logger: capturingLogger().logger, clock: () => now,
     config: loadLocatorConfig({ RTLS_DATA_DIR: path.join(dir, 'data'), RTLS_WEB_DIST: path.join(dir, 'nope') }), diagnostics,
+    access: auth.opened.access, patients: auth.opened.patients,
   });
   await app.ready();
 });
@@ -43,10 +47,13 @@ afterAll(async () => {
   await app?.close();
   store?.close();
   registry?.close();
+  auth?.close();
   rmDir(dir);
 });
 
-const post = (body: unknown) => app.inject({ method: 'POST', url: '/api/gateways', payload: body as object });
+/** Creating gateways needs `registry:write` (admin); diagnostics need `map:view` (issue #6). */
+const post = (body: unknown) => auth.inject(app, 'admin', { method: 'POST', url: '/api/gateways', payload: body as object });
+const get = (url: string) => auth.inject(app, 'admin', url);
 const base = { id: 'minew-ward', tech: 'ble', format: 'minew-jsonlong', mac: 'AC:23:3F:C0:01:EA', floor: 'L0', x: 6, y: 4 };
 
 describe('gateway API', () => {
@@ -59,7 +66,7 @@ describe('gateway API', () => {
     expect(await registry.authenticateGateway('minew-ward', body.credentials.password)).toBe('minew-ward');
     expect(await registry.authenticateGateway('minew-ward', 'wrong')).toBeNull();
     // Listed with its topic; the pipeline's view sees it too.
-    const list = GatewayListResponseSchema.parse((await app.inject('/api/gateways')).json());
+    const list = GatewayListResponseSchema.parse((await get('/api/gateways')).json());
     expect(list.gateways.find((g) => g.id === 'minew-ward')?.topic).toBe('/gw/ac233fc001ea/status');
     expect(registry.view().gateway('minew-ward')?.topic).toBe('/gw/ac233fc001ea/status');
   });
@@ -85,6 +92,11 @@ describe('gateway API', () => {
       expect(err.code).toBe(code);
       if (detail) expect(JSON.stringify(err), JSON.stringify(body)).toMatch(detail);
     }
+    // Roles without registry:write cannot create gateways (issue #6): 403, and nothing was created.
+    const denied = await auth.inject(app, 'biomed', { method: 'POST', url: '/api/gateways', payload: { ...base, id: 'esp-biomed', format: 'espresense', mac: undefined } });
+    expect(denied.statusCode).toBe(403);
+    expect(ErrorBodySchema.parse(denied.json()).code).toBe('RTLS_ERR_FORBIDDEN');
+    expect(registry.listGateways().some((g) => g.id === 'esp-biomed')).toBe(false);
     // A non-overlapping ESPresense room node is fine next to the Minew.
     expect((await post({ ...base, id: 'esp-ok', format: 'espresense', mac: undefined })).statusCode).toBe(201);
   });
@@ -94,7 +106,7 @@ describe('gateway API', () => {
     diagnostics.reads('minew-ward', [{ tag: 'ble:AC233FA018E7', rssi: -40, t: now - 5 }], now, -5);
     diagnostics.rejected('minew-ward', 'schema', false);
     now += 1000;
-    const res = await app.inject('/api/gateways/minew-ward');
+    const res = await get('/api/gateways/minew-ward');
     expect(res.statusCode).toBe(200);
     const d = GatewayDiagnosticsSchema.parse(res.json());
     expect(d.gateway).toMatchObject({ id: 'minew-ward', state: 'online', topic: '/gw/ac233fc001ea/status' });
@@ -102,13 +114,25 @@ describe('gateway API', () => {
     expect(d.rejections).toEqual({ schema: 1 });
     expect(d.clockSkewMs).toBe(-5);
     expect(d.tagsHeard).toBe(1);
-    const missing = await app.inject('/api/gateways/nope');
+    const missing = await get('/api/gateways/nope');
     expect(missing.statusCode).toBe(404);
     expect(ErrorBodySchema.parse(missing.json()).code).toBe('RTLS_ERR_GATEWAY_NOT_FOUND');
   });
 
+  it('diagnostics leave out recent reads of patients the viewer may not see', async () => {
+    const infant = 'ble:AC233FA018E8';
+    registry.upsertTags([{ id: infant, kind: 'patient', label: 'Infant 09', category: 'infant' }]);
+    auth.opened.patients.enrol({ tag: infant, unit: 'maternity', pseudonym: 'Infant 09', category: 'infant', identity: { mrn: 'MRN-GW-1', name: 'Baby Gatewaytest', birthDate: null } }, 'test');
+    diagnostics.reads('esp-ok', [{ tag: infant, rssi: -50, t: now }, { tag: 'ble:AC233FA018E7', rssi: -60, t: now }], now, 0);
+    const readsAs = async (user: 'biomed' | 'icu-nurse' | 'maternity-nurse') =>
+      GatewayDiagnosticsSchema.parse((await auth.inject(app, user, '/api/gateways/esp-ok')).json()).recentReads.map((r) => r.tag).sort();
+    expect(await readsAs('biomed')).toEqual(['ble:AC233FA018E7', infant].sort());
+    expect(await readsAs('maternity-nurse')).toEqual(['ble:AC233FA018E7', infant].sort());
+    expect(await readsAs('icu-nurse')).toEqual(['ble:AC233FA018E7']);
+  });
+
   it('a native gateway from the plan keeps its rtls/v1 topic, and a restart sync keeps an API-set vendor format', async () => {
-    const res = await app.inject('/api/gateways/gw-l0-a');
+    const res = await get('/api/gateways/gw-l0-a');
     expect(GatewayDiagnosticsSchema.parse(res.json()).gateway).toMatchObject({ format: 'native', topic: 'rtls/v1/gw/gw-l0-a/reads', state: null });
     registry.setGatewayIngest('gw-l0-a', { format: 'openmqttgateway' });
     registry.syncGatewaysFromSite(fixtureSite());

@@ -17,6 +17,7 @@ import { createLiveState } from '../../src/state/live-state.ts';
 import { openSqliteHistoryStore, type SqliteHistoryStore } from '../../src/store/sqlite-history-store.ts';
 import { fixtureSite } from './fixture-site.ts';
 import { T0, bleTag, capturingLogger, fakeHealthParts, makeFix, rmDir, tmpDir } from './helpers.ts';
+import { openTestAccess, type TestAccess, type TestUser } from './auth-fixture.ts';
 
 const NURSE = bleTag(0x5e0001);
 const PATIENT = bleTag(0x5e0002);
@@ -26,6 +27,7 @@ let dir: string;
 let registry: Registry;
 let store: SqliteHistoryStore;
 let app: FastifyInstance;
+let auth: TestAccess;
 const log = capturingLogger();
 
 const ev = (tag: string, t: number, zone: string, kind: 'enter' | 'exit', dwellMs?: number): ZoneEvent =>
@@ -59,9 +61,14 @@ beforeAll(async () => {
   ]);
   await store.flush();
   const state = createLiveState(registry.view(), await store.lastFixes());
+  auth = await openTestAccess(path.join(dir, 'data'));
+  // The two patients are on different units: each unit's nurse sees only their own (issue #6).
+  auth.opened.patients.enrol({ tag: PATIENT, unit: 'icu', pseudonym: 'Patient 031', category: null, identity: { mrn: 'MRN-H-31', name: 'Hal Testpatient', birthDate: null } }, 'test');
+  auth.opened.patients.enrol({ tag: PATIENT2, unit: 'maternity', pseudonym: 'Patient 032', category: null, identity: { mrn: 'MRN-H-32', name: 'Mia Testpatient', birthDate: null } }, 'test');
   app = buildApi({
     site: fixtureSite(), registry, state, store, stats: () => fakeHealthParts(true), logger: log.logger, clock: () => T0 + 600_000,
     config: loadLocatorConfig({ RTLS_DATA_DIR: path.join(dir, 'data'), RTLS_WEB_DIST: path.join(dir, 'nope') }),
+    access: auth.opened.access, patients: auth.opened.patients,
   });
   await app.ready();
 });
@@ -70,10 +77,13 @@ afterAll(async () => {
   await app?.close();
   await store?.close();
   registry?.close();
+  auth?.close();
   rmDir(dir);
 });
 
-const get = (url: string) => app.inject(url);
+/** As admin: every patient, pseudonymous; history:view (issue #6). */
+const get = (url: string) => auth.inject(app, 'admin', url);
+const getAs = (user: TestUser, url: string) => auth.inject(app, user, url);
 const range = `from=${T0}&to=${T0 + 600_000}`;
 
 describe('history API', () => {
@@ -130,6 +140,19 @@ describe('history API', () => {
     const plain = await get(`/api/tags/${PATIENT}/trail?${range}&format=csv`);
     expect(plain.body.split('\r\n')[1]!.startsWith(`${PATIENT},`)).toBe(true);
     expect((await get(`/api/tags/${PATIENT}/trail?${range}&format=xml`)).statusCode).toBe(400);
+    // The de-identified export is still audited as an export naming both patients it held (issue #6 item 4).
+    const exported = auth.opened.access.deps.audit.query({ actor: 'admin', action: 'export', patient: PATIENT2 });
+    expect(exported.some((r) => r.object === `tag:${PATIENT}` && r.patients.includes(PATIENT))).toBe(true);
+  });
+
+  it('a clinician sees only the patients of their unit in history: others are left out of contacts, or not found', async () => {
+    const c = ContactsResponseSchema.parse((await getAs('icu-nurse', `/api/tags/${PATIENT}/contacts?${range}&radiusM=2&binMs=10000`)).json());
+    expect(c.contacts.map((x) => x.tag)).toContain(NURSE);
+    expect(c.contacts.map((x) => x.tag)).not.toContain(PATIENT2);
+    const other = await getAs('maternity-nurse', `/api/tags/${PATIENT}/trail?${range}`);
+    expect(other.statusCode).toBe(404);
+    expect(ErrorBodySchema.parse(other.json()).code).toBe('RTLS_ERR_TAG_NOT_FOUND');
+    expect(TrailResponseSchema.parse((await getAs('maternity-nurse', `/api/tags/${PATIENT2}/trail?${range}`)).json()).fixes).toHaveLength(61);
   });
 
   it('refuses reversed or over-long ranges with coded errors', async () => {

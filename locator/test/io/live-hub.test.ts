@@ -12,6 +12,7 @@ import { openRegistry, type Registry } from '../../src/registry/sqlite-registry.
 import { createLiveState, type LiveState } from '../../src/state/live-state.ts';
 import { openSqliteHistoryStore, type SqliteHistoryStore } from '../../src/store/sqlite-history-store.ts';
 import { T0, bleTag, fakeHealthParts, makeFix, rmDir, silentLogger, tmpDir, waitFor } from './helpers.ts';
+import { openTestAccess, type TestAccess } from './auth-fixture.ts';
 
 let dir: string;
 let site: Site;
@@ -24,6 +25,14 @@ let base: string;
 let L0: string;
 let L1: string;
 const sockets: WebSocket[] = [];
+let auth: TestAccess;
+
+/**
+ * The live feed takes the token as a WebSocket subprotocol next to rtls.v1, as the browser sends it (issue #6).
+ * No viewerFor is given to these hubs, so once authenticated a client sees everything (the service wires the
+ * per-role view; see service.test.ts).
+ */
+const liveProtocols = () => ['rtls.v1', `rtls.bearer.${auth.tokens.admin}`];
 
 const PARKED = bleTag(0x100);
 
@@ -33,7 +42,7 @@ class Client {
   readonly ws: WebSocket;
   #read = 0;
   constructor(query = '') {
-    this.ws = new WebSocket(`${base}/api/live${query}`);
+    this.ws = new WebSocket(`${base}/api/live${query}`, liveProtocols());
     this.ws.on('error', () => {});
     sockets.push(this.ws);
     this.ws.on('message', (data) => this.msgs.push(LiveServerMessageSchema.parse(JSON.parse(String(data)))));
@@ -72,11 +81,13 @@ beforeAll(async () => {
   registry.upsertTags([{ id: PARKED, kind: 'equipment', label: 'Ventilator 3', category: 'ventilator' }]);
   store = openSqliteHistoryStore(path.join(dir, 'data'));
   state = createLiveState(registry.view(), [makeFix(PARKED, T0, L0, 7, 7)]);
+  auth = await openTestAccess(path.join(dir, 'data'));
   // flushMs 0: the test runs hub.flush() itself, so what a delta holds is deterministic.
   hub = createLiveHub({ state, clock: () => T0 + 10_000, flushMs: 0, logger: silentLogger() });
   app = buildApi({
     config: loadLocatorConfig({ RTLS_DATA_DIR: path.join(dir, 'data'), RTLS_WEB_DIST: path.join(dir, 'none') }),
     site, registry, state, store, stats: fakeHealthParts, logger: silentLogger(), clock: () => T0, live: hub,
+    access: auth.opened.access, patients: auth.opened.patients,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
@@ -92,6 +103,7 @@ afterAll(async () => {
   await app?.close();
   await store?.close();
   registry?.close();
+  auth?.close();
   rmDir(dir);
 });
 
@@ -201,15 +213,30 @@ describe('live hub over a real WebSocket', () => {
     await c.next('pong');
   });
 
-  it('an invalid ?floor= is refused before the upgrade', async () => {
-    const ws = new WebSocket(`${base}/api/live?floor=${encodeURIComponent('bad floor!')}`);
+  /** The HTTP status of an upgrade request: 101 when the socket opened. */
+  const upgradeStatus = (ws: WebSocket) => {
     ws.on('error', () => {});
     sockets.push(ws);
-    const status = await new Promise<number>((resolve) => {
+    return new Promise<number>((resolve) => {
       ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
       ws.on('open', () => resolve(101));
     });
-    expect(status).toBe(400);
+  };
+
+  it('an invalid ?floor= is refused before the upgrade', async () => {
+    expect(await upgradeStatus(new WebSocket(`${base}/api/live?floor=${encodeURIComponent('bad floor!')}`, liveProtocols()))).toBe(400);
+  });
+
+  it('without a token (or with one that is not a session) the upgrade is refused with 401; the server answers rtls.v1 only', async () => {
+    expect(await upgradeStatus(new WebSocket(`${base}/api/live`))).toBe(401);
+    expect(await upgradeStatus(new WebSocket(`${base}/api/live`, ['rtls.v1']))).toBe(401);
+    expect(await upgradeStatus(new WebSocket(`${base}/api/live`, ['rtls.v1', 'rtls.bearer.not-a-session']))).toBe(401);
+    const ok = new WebSocket(`${base}/api/live`, liveProtocols());
+    expect(await upgradeStatus(ok)).toBe(101);
+    // The token is never echoed back as the chosen subprotocol.
+    expect(ok.protocol).toBe('rtls.v1');
+    // The Authorization header works too (non-browser clients).
+    expect(await upgradeStatus(new WebSocket(`${base}/api/live`, { headers: auth.as('admin') }))).toBe(101);
   });
 
   it('a tag leaving the client’s floors is sent once, so its marker can be removed', async () => {
@@ -233,11 +260,12 @@ describe('live hub back-pressure', () => {
     const slowApp = buildApi({
       config: loadLocatorConfig({ RTLS_DATA_DIR: path.join(dir, 'data'), RTLS_WEB_DIST: path.join(dir, 'none') }),
       site, registry, state, store, stats: fakeHealthParts, logger: silentLogger(), clock: () => T0, live: slowHub,
+      access: auth.opened.access, patients: auth.opened.patients,
     });
     await slowApp.listen({ host: '127.0.0.1', port: 0 });
     try {
       const port = (slowApp.server.address() as { port: number }).port;
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/api/live`);
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/api/live`, liveProtocols());
       ws.on('error', () => {});
       sockets.push(ws);
       const got: LiveServerMessage[] = [];

@@ -13,6 +13,7 @@ import { createLocatorService } from '../../src/service.ts';
 import { openSqliteHistoryStore } from '../../src/store/sqlite-history-store.ts';
 import { fixtureSite } from './fixture-site.ts';
 import { MemorySource, T0, bleTag, makeFix, rmDir, silentLogger, tmpDir, waitFor, zeroDrops } from './helpers.ts';
+import { TEST_ADMIN_PASSWORD, TEST_USER_PASSWORD, injectWith, loginThrough } from './auth-fixture.ts';
 
 /**
  * A stand-in pipeline with the real signature: a reads message carries a Fix as JSON and is "located" on the next
@@ -57,7 +58,9 @@ function setup(env: Record<string, string> = {}) {
   cleanups.push(() => registry.close());
   const config = loadLocatorConfig({
     RTLS_DATA_DIR: path.join(dir, 'data'), RTLS_WEB_DIST: path.join(dir, 'none'), RTLS_HTTP_HOST: '127.0.0.1',
-    RTLS_HTTP_PORT: '0', RTLS_TICK_MS: '20', RTLS_LIVE_FLUSH_MS: '20', RTLS_STORE_FLUSH_MS: '50', ...env,
+    RTLS_HTTP_PORT: '0', RTLS_TICK_MS: '20', RTLS_LIVE_FLUSH_MS: '20', RTLS_STORE_FLUSH_MS: '50',
+    // The service creates `admin` with this password on its first start (issue #6).
+    RTLS_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, ...env,
   });
   return { dir, registry, config };
 }
@@ -73,6 +76,23 @@ async function start(registry: Registry, config: ReturnType<typeof loadLocatorCo
 }
 
 const payload = (v: unknown) => Buffer.from(JSON.stringify(v));
+
+/** Logs in over HTTP (the real login route, scrypt and all) and returns the bearer token. */
+async function httpLogin(url: string, username: string, password: string): Promise<string> {
+  const res = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { token: string }).token;
+}
+
+/** A live client that records every message. */
+function liveMessages(url: string, token: string, query = '') {
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/api/live${query}`, ['rtls.v1', `rtls.bearer.${token}`]);
+  ws.on('error', () => {});
+  cleanups.push(() => ws.terminate());
+  const msgs: { type: string; fixes?: Fix[]; tags?: { id: string }[] }[] = [];
+  ws.on('message', (d) => msgs.push(JSON.parse(String(d))));
+  return { ws, msgs };
+}
 
 describe('locator service wiring', () => {
   it('subscribes to every topic by default, so messages on topics no gateway owns are counted', async () => {
@@ -96,11 +116,9 @@ describe('locator service wiring', () => {
     const { registry, config } = setup();
     const { svc, source, seen } = await start(registry, config);
     const { url } = await svc.listen();
-    const ws = new WebSocket(`${url.replace('http', 'ws')}/api/live`);
-    ws.on('error', () => {});
-    cleanups.push(() => ws.terminate());
-    const msgs: { type: string; fixes?: Fix[] }[] = [];
-    ws.on('message', (d) => msgs.push(JSON.parse(String(d))));
+    const token = await httpLogin(url, 'admin', TEST_ADMIN_PASSWORD);
+    const auth = { authorization: `Bearer ${token}` };
+    const { msgs } = liveMessages(url, token);
     await waitFor(() => msgs.length > 0, 'snapshot');
     expect(LiveSnapshotSchema.parse(msgs[0]).gateways.length).toBeGreaterThan(0);
 
@@ -113,16 +131,42 @@ describe('locator service wiring', () => {
     await waitFor(() => msgs.some((m) => m.type === 'fixes' && m.fixes!.some((f) => f.tag === tag)), 'a fixes delta');
     await waitFor(() => svc.stats().store.fixesWritten === 1, 'the store flush');
 
-    const tagRes = await fetch(`${url}/api/tags/${encodeURIComponent(tag)}`);
+    const tagRes = await fetch(`${url}/api/tags/${encodeURIComponent(tag)}`, { headers: auth });
     expect(tagRes.status).toBe(200);
     expect(await tagRes.json()).toMatchObject({ id: tag, kind: 'unknown', battery: 77, lastFix: { x: 3, y: 4 } });
-    const gws = (await (await fetch(`${url}/api/gateways`)).json()) as { gateways: { id: string; state: string | null }[] };
+    const gws = (await (await fetch(`${url}/api/gateways`, { headers: auth })).json()) as { gateways: { id: string; state: string | null }[] };
     expect(gws.gateways.find((g) => g.id === 'gw-l0-a')!.state).toBe('online');
 
     const health = HealthSchema.parse(await (await fetch(`${url}/api/health`)).json());
     expect(health).toMatchObject({ status: 'ok', mqtt: { mode: 'embedded', connected: true }, ingest: { messages: 2 }, pipeline: { fixes: 1 }, store: { kind: 'sqlite', fixesWritten: 1 }, live: { clients: 1 } });
     source.connected = false;
     expect(HealthSchema.parse(await (await fetch(`${url}/api/health`)).json()).status).toBe('degraded');
+  });
+
+  it('the live feed shows each user what their role may see: a patient of another unit is never sent', async () => {
+    const { registry, config } = setup();
+    const infant = bleTag(0x1f1);
+    const pump = bleTag(0x1f2);
+    registry.upsertTags([{ id: infant, kind: 'patient', label: 'Infant 11', category: 'infant' }]);
+    const { svc, source } = await start(registry, config);
+    const { users } = svc.access.access.deps;
+    await users.create({ username: 'icu-nurse', displayName: 'ICU nurse', role: 'clinical', units: ['icu'], password: TEST_USER_PASSWORD });
+    await users.create({ username: 'maternity-nurse', displayName: 'Maternity nurse', role: 'clinical', units: ['maternity'], password: TEST_USER_PASSWORD });
+    svc.access.patients.enrol({ tag: infant, unit: 'maternity', pseudonym: 'Infant 11', category: 'infant', identity: { mrn: 'MRN-SVC-1', name: 'Baby Servicetest', birthDate: null } }, 'test');
+    const { url } = await svc.listen();
+    const icu = liveMessages(url, await httpLogin(url, 'icu-nurse', TEST_USER_PASSWORD));
+    const maternity = liveMessages(url, await httpLogin(url, 'maternity-nurse', TEST_USER_PASSWORD));
+    await waitFor(() => icu.msgs.length > 0 && maternity.msgs.length > 0, 'both snapshots');
+
+    // Both fixes are located on the same tick, so they reach the hub in the same flush.
+    source.deliver({ topic: gatewayReadsTopic('gw-l0-a'), payload: payload(makeFix(infant, T0 + 1000, 'L0', 3, 4)), receivedAt: T0 + 1000 });
+    source.deliver({ topic: gatewayReadsTopic('gw-l0-a'), payload: payload(makeFix(pump, T0 + 1000, 'L0', 6, 4)), receivedAt: T0 + 1000 });
+    const fixedTags = (msgs: typeof icu.msgs) => msgs.flatMap((m) => (m.type === 'fixes' ? m.fixes!.map((f) => f.tag) : []));
+    await waitFor(() => fixedTags(maternity.msgs).includes(infant) && fixedTags(icu.msgs).includes(pump), 'the fixes deltas');
+    expect(fixedTags(maternity.msgs)).toContain(pump);
+    expect(fixedTags(icu.msgs)).not.toContain(infant);
+    expect(JSON.stringify(icu.msgs)).not.toContain(infant);
+    expect(JSON.stringify(maternity.msgs)).toContain('Baby Servicetest'); // its own unit's patient, with identity
   });
 
   it('close() flushes the store; a restarted service rebuilds live state from it', async () => {
@@ -139,7 +183,10 @@ describe('locator service wiring', () => {
     await store.close();
 
     const second = await start(registry, config);
-    const res = await second.svc.app.inject(`/api/tags/${encodeURIComponent(tag)}`);
+    // admin was created by the first start and is still there (the data dir holds the users).
+    expect(second.svc.access.adminOneTimePassword).toBeNull();
+    const token = await loginThrough(second.svc.app, 'admin', TEST_ADMIN_PASSWORD);
+    const res = await injectWith(second.svc.app, { authorization: `Bearer ${token}` }, `/api/tags/${encodeURIComponent(tag)}`);
     expect(res.json()).toMatchObject({ id: tag, lastFix: { floor: 'L1', x: 6, y: 7 } });
   });
 
@@ -186,7 +233,8 @@ describe('locator service with the real pipeline', () => {
       }
       await svc.flushNow();
     }
-    const res = await svc.app.inject(`/api/tags/${encodeURIComponent(tag)}`);
+    const token = await loginThrough(svc.app, 'admin', TEST_ADMIN_PASSWORD);
+    const res = await injectWith(svc.app, { authorization: `Bearer ${token}` }, `/api/tags/${encodeURIComponent(tag)}`);
     expect(res.statusCode).toBe(200);
     const info = res.json() as { kind: string; lastFix: Fix | null };
     expect(info.kind).toBe('unknown');
