@@ -53,6 +53,16 @@ function bearerOf(req: FastifyRequest): string | null {
   return null;
 }
 
+/** The path of a request URL, percent-decoded as the router decodes it (undecodable: as it came). */
+function decodedPath(url: string): string {
+  const p = url.split('?')[0]!;
+  try {
+    return decodeURIComponent(p);
+  } catch {
+    return p;
+  }
+}
+
 /** The client's address as the socket sees it (no X-Forwarded-For trust without a configured proxy). */
 export function sourceOf(req: FastifyRequest): string {
   return req.ip;
@@ -88,10 +98,14 @@ export function installAuthGuard(app: FastifyInstance, access: AccessService, al
   const deny = (reply: FastifyReply, code: Parameters<typeof sendError>[1]) => sendError(reply, code);
 
   app.addHook('onRequest', async (req, reply) => {
-    const url = req.raw.url ?? req.url;
-    if (!API_PATH_RE.test(url)) return; // the web app's files: the login page must load without a token
+    // Decided by the route the router matched as well as the path: the router percent-decodes the path, so
+    // `/%61pi/users` reaches GET /api/users while the raw URL does not start with /api; and an unknown /api path
+    // may be matched by the web app's wildcard route, yet still answers 401 without a token.
+    const routeUrl = req.routeOptions.url;
+    const apiRoute = routeUrl !== undefined && routeUrl.startsWith('/api');
+    if (!apiRoute && !API_PATH_RE.test(decodedPath(req.raw.url ?? req.url))) return; // the web app's files: the login page loads without a token
     if (!originAllowed(req.headers.origin, req.headers.host, allowedOrigins)) return deny(reply, 'RTLS_ERR_ORIGIN_NOT_ALLOWED');
-    const auth = (req.routeOptions.config as { auth?: RouteAuth }).auth;
+    const auth = (req.routeOptions.config as { auth?: RouteAuth } | undefined)?.auth;
     if (auth === 'open') return;
     const token = bearerOf(req);
     if (!token) return deny(reply, 'RTLS_ERR_UNAUTHORIZED');
@@ -100,7 +114,11 @@ export function installAuthGuard(app: FastifyInstance, access: AccessService, al
     req.viewer = r.viewer;
     req.session = r.session;
     req.user = r.user;
-    if (auth === undefined) return; // unknown route: the 404 handler answers, now that the caller is known
+    if (auth === undefined) {
+      // Unknown route (or the web app's wildcard): the 404 handler answers, now that the caller is known. A matched
+      // /api route without a declaration cannot exist (onRoute refuses it); were one to slip through, it fails closed.
+      return apiRoute ? deny(reply, 'RTLS_ERR_FORBIDDEN') : undefined;
+    }
     if (r.user.mustChangePassword && !PASSWORD_CHANGE_ROUTES.has(req.routeOptions.url ?? '')) return deny(reply, 'RTLS_ERR_PASSWORD_CHANGE_REQUIRED');
     if (auth !== 'session' && !r.viewer.permissions.has(auth)) return deny(reply, 'RTLS_ERR_FORBIDDEN');
   });

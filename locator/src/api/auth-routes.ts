@@ -18,7 +18,7 @@ import { sendError } from './error-handler.ts';
 const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 429: ErrorBodySchema };
 
 export function authRoutes(access: AccessService): FastifyPluginAsyncZod {
-  const { sessions, users } = access.deps;
+  const { sessions, users, limiter, alarms } = access.deps;
   /** Built from the session as it is now (break-glass may have changed it during this request). */
   const sessionResponse = (req: FastifyRequest): SessionResponse => {
     const user = req.user!;
@@ -70,10 +70,22 @@ export function authRoutes(access: AccessService): FastifyPluginAsyncZod {
     }, async (req, reply) => {
       const viewer = viewerOf(req);
       const user = users.get(viewer.username)!;
+      // The current-password check answers "is this the password?" like a login does, so it counts against the same
+      // limits (issue #6 item 5): a stolen token must not become an unlimited password-guessing oracle.
+      const source = sourceOf(req);
+      const verdict = limiter.attempt(viewer.username, source);
+      if (!verdict.allowed) {
+        access.record(viewer, 'password-change', `user:${viewer.username}`, { outcome: 'denied', detail: verdict.reason });
+        reply.header('retry-after', String(verdict.retryAfterS));
+        return sendError(reply, 'RTLS_ERR_RATE_LIMITED', `Too many attempts: try again in ${verdict.retryAfterS} s`);
+      }
       if (!(await verifySecret(req.body.currentPassword, user.passwordHash))) {
+        const locked = limiter.failure(viewer.username);
         access.record(viewer, 'password-change', `user:${viewer.username}`, { outcome: 'denied' });
+        if (locked) alarms.raise({ kind: 'login-lockout', actor: viewer.username, message: `Account locked after repeated wrong current passwords on password change from ${source}` });
         throw new RtlsError('RTLS_ERR_INVALID_CREDENTIALS', 'Current password is wrong');
       }
+      limiter.success(viewer.username);
       if (req.body.newPassword === req.body.currentPassword) throw new RtlsError('RTLS_ERR_VALIDATION', undefined, ['newPassword: must differ from the current one']);
       access.record(viewer, 'password-change', `user:${viewer.username}`);
       await users.setPassword(viewer.username, req.body.newPassword, false);

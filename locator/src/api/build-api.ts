@@ -3,7 +3,7 @@
  * web app at / with SPA fallback. A factory without listen(), so tests drive it with app.inject().
  */
 import fs from 'node:fs';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
@@ -66,6 +66,16 @@ const LOCATOR_VERSION: string = (() => {
 
 const API_PATH_RE = /^\/api(?:[/?]|$)/;
 
+/** The path as the router sees it (percent-decoded), so `/%61pi/x` is an API path here too. */
+function decodedPath(url: string): string {
+  const p = url.split('?')[0]!;
+  try {
+    return decodeURIComponent(p);
+  } catch {
+    return p;
+  }
+}
+
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const { config, logger, clock } = deps;
   const https = config.auth.https
@@ -76,7 +86,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     bodyLimit: BODY_LIMIT_BYTES,
     // Fastify's own request log writes the full URL, query string included — and a patient search's query is a
     // name (issue #6: identity is never logged). Requests are logged below, path only.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     ...https,
   });
   // Never bodies, headers (credentials, tokens) or query strings; tokens never travel in URLs (auth-guard.ts).
@@ -130,7 +140,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
 
   app.setNotFoundHandler((req, reply) => {
     const url = req.raw.url ?? req.url;
-    if (webDist && !API_PATH_RE.test(url) && (req.method === 'GET' || req.method === 'HEAD')) {
+    if (webDist && !API_PATH_RE.test(decodedPath(url)) && (req.method === 'GET' || req.method === 'HEAD')) {
       // Client-side routes of the single-page app (/floors/L1, /tags/…) all load index.html.
       return reply.type('text/html; charset=utf-8').sendFile('index.html');
     }

@@ -79,10 +79,11 @@ export function gatewayRoutes(deps: GatewayRouteDeps): FastifyPluginAsyncZod {
       if (b.door !== undefined && !floor.doors.some((d) => d.properties.id === b.door)) {
         throw new RtlsError('RTLS_ERR_VALIDATION', undefined, [`door: no door ${JSON.stringify(b.door)} on floor ${b.floor}`]);
       }
-      access.record(viewerOf(req), 'change-registry', `gateway:${b.id}`, { detail: 'create' });
       const techOk = b.format === 'native'
         || (b.tech === 'ble') === ['minew-jsonlong', 'moko-mkgw', 'espresense', 'openmqttgateway', 'ruuvi'].includes(b.format);
       if (!techOk) throw new RtlsError('RTLS_ERR_VALIDATION', undefined, [`format: ${b.format} gateways are not ${b.tech} gateways`]);
+      if (registry.listGateways().some((g) => g.id === b.id)) throw new RtlsError('RTLS_ERR_CONFLICT', `Gateway ${b.id} already exists`);
+      access.record(viewerOf(req), 'change-registry', `gateway:${b.id}`, { detail: `create ${b.tech} ${b.format} on ${b.floor}` });
       const { gateway, credentials } = await registry.createGateway({
         id: b.id, tech: b.tech, format: b.format, floor: b.floor, x: b.x, y: b.y, mountHeightM: b.mountHeightM,
         ...(b.topic !== undefined ? { topic: b.topic } : {}), ...(b.mac !== undefined ? { mac: b.mac } : {}),

@@ -86,6 +86,15 @@ export function historyRoutes(deps: HistoryRouteDeps): FastifyPluginAsyncZod {
   /** May this viewer see the tag at all (a clinician: not another unit's patients)? */
   const visible = (v: Viewer, tag: string): boolean => projectTag(v, state.summary(tag), access) !== null;
   const isPatient = (tag: string) => kindOf(tag) === 'patient';
+  /**
+   * A band is reused: what it did before its current enrolment belongs to someone else (or to nobody), so a
+   * patient tag's own history starts at its enrolment — otherwise a nurse enrolling a reused band would see, under
+   * the new patient's name, where the previous wearer went.
+   */
+  const sinceEnrolment = (tag: string, from: number): number => {
+    const enrolledAt = access.deps.patients.binding(tag)?.enrolledAt;
+    return enrolledAt !== undefined && from < enrolledAt ? enrolledAt : from;
+  };
 
   /**
    * Audits a history answer before it is sent: one record naming every patient it shows. A CSV is an export.
@@ -129,7 +138,7 @@ export function historyRoutes(deps: HistoryRouteDeps): FastifyPluginAsyncZod {
       const to = q.to ?? clock();
       const from = q.from ?? to - 3_600_000;
       checkRange(from, to);
-      const fixes = await store.trail(id, from, to, q.limit, q.resolutionMs);
+      const fixes = await store.trail(id, Math.min(sinceEnrolment(id, from), to), to, q.limit, q.resolutionMs);
       audit(req, `tag:${id}`, [id], exp.format === 'csv', true);
       const p = new Pseudonyms(kindOf);
       if (exp.format === 'csv') return sendCsv(reply, 'trail', FIX_HEADER, fixes.map((f) => fixRow(f, exp.deidentify ? p.id(id) : id)));
@@ -144,7 +153,9 @@ export function historyRoutes(deps: HistoryRouteDeps): FastifyPluginAsyncZod {
       },
     }, async (req) => {
       const id = knownTag(req, req.params.id);
-      const fix = await store.positionAt(id, req.query.t, req.query.maxAgeMs);
+      const enrolledAt = access.deps.patients.binding(id)?.enrolledAt;
+      const found = await store.positionAt(id, req.query.t, req.query.maxAgeMs);
+      const fix = found && enrolledAt !== undefined && found.t < enrolledAt ? null : found;
       audit(req, `tag:${id}`, [id], false, true);
       return { tag: id, t: req.query.t, fix };
     });
@@ -160,7 +171,7 @@ export function historyRoutes(deps: HistoryRouteDeps): FastifyPluginAsyncZod {
       const q = req.query;
       const exp = q;
       checkRange(q.from, q.to);
-      const visits = (await visitsOf({ tag: id }, q.from, q.to)).slice(0, q.limit);
+      const visits = (await visitsOf({ tag: id }, Math.min(sinceEnrolment(id, q.from), q.to), q.to)).slice(0, q.limit);
       audit(req, `tag:${id}`, [id], exp.format === 'csv', true);
       const p = new Pseudonyms(kindOf);
       if (exp.format === 'csv') return sendCsv(reply, 'visits', VISIT_HEADER, visits.map((v) => visitRow(v, exp.deidentify ? p.id(v.tag) : v.tag)));
@@ -199,7 +210,7 @@ export function historyRoutes(deps: HistoryRouteDeps): FastifyPluginAsyncZod {
       const q = req.query;
       const exp = q;
       checkRange(q.from, q.to);
-      const target = await store.trail(id, q.from, q.to, 100_000, q.binMs);
+      const target = await store.trail(id, Math.min(sinceEnrolment(id, q.from), q.to), q.to, 100_000, q.binMs);
       const others: Fix[] = [];
       for (const floor of new Set(target.map((f) => f.floor))) {
         const on = target.filter((f) => f.floor === floor);
@@ -243,7 +254,8 @@ export function historyRoutes(deps: HistoryRouteDeps): FastifyPluginAsyncZod {
           .filter((t) => q.category === undefined || t.category === q.category).map((t) => t.id);
         sel = { tags };
       }
-      const rows = 'tags' in sel && sel.tags.length === 0 ? [] : dwellByDay(await visitsOf(sel, q.from, q.to));
+      const dwellFrom = 'tag' in sel ? Math.min(sinceEnrolment(sel.tag, q.from), q.to) : q.from;
+      const rows = 'tags' in sel && sel.tags.length === 0 ? [] : dwellByDay(await visitsOf(sel, dwellFrom, q.to));
       // Dwell sums stays per room and day: it shows where patients were, so it is audited like their history.
       audit(req, q.tag !== undefined ? `tag:${q.tag}` : `dwell:${q.kind ?? q.category}`, 'tag' in sel ? [sel.tag] : sel.tags, exp.format === 'csv', 'tag' in sel);
       if (exp.format === 'csv') return sendCsv(reply, 'dwell', ['day', 'zone', 'floor', 'dwell_ms', 'tags'], rows.map((r) => [r.day, r.zone, r.floor, r.dwellMs, r.tags]));

@@ -11,7 +11,7 @@ import {
   RtlsError, normaliseTagId, type Patient,
 } from '@rtls/protocol';
 import type { AccessService } from '../auth/access.ts';
-import type { PatientStore } from '../auth/patient-store.ts';
+import { pseudonymProblem, type PatientStore } from '../auth/patient-store.ts';
 import { seesIdentity, type Viewer } from '../auth/viewer.ts';
 import type { Registry } from '../registry/sqlite-registry.ts';
 import { viewerOf } from './auth-guard.ts';
@@ -81,6 +81,16 @@ export function patientRoutes(access: AccessService, patients: PatientStore, reg
       if (viewer.patientScope === 'identity-units' && !viewer.units.includes(req.body.unit)) {
         throw new RtlsError('RTLS_ERR_FORBIDDEN', 'You can enrol patients only into your own units');
       }
+      // Enrolling ends the tag's current binding: a clinician must not end another unit's (and so take over that
+      // patient's band, its live position and its history) by enrolling the tag into their own unit.
+      const current = patients.binding(tag);
+      if (current && viewer.patientScope === 'identity-units' && !viewer.units.includes(current.unit)) {
+        access.record(viewer, 'enrol-patient', `tag:${tag}`, { outcome: 'denied', detail: 'bound to a patient of another unit' });
+        throw new RtlsError('RTLS_ERR_FORBIDDEN', 'This tag is bound to a patient of another unit: that unit discharges it first');
+      }
+      // Refused before the audit record is written, so the log never shows an enrolment that did not happen.
+      const problem = pseudonymProblem(req.body.pseudonym, req.body.identity);
+      if (problem) throw new RtlsError('RTLS_ERR_VALIDATION', undefined, [problem]);
       access.record(viewer, 'enrol-patient', `tag:${tag}`, { patients: [tag], detail: `unit=${req.body.unit}` });
       const p: Patient = patients.enrol({ ...req.body, tag }, viewer.username);
       registry.upsertTags([{ id: tag, kind: 'patient', label: p.pseudonym, category: p.category }]);

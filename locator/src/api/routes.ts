@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyRequest } from 'fastify';
 import { pointInPolygon, type Site } from '@rtls/floorplans';
 import {
   CalibrationResponseSchema, ErrorBodySchema, FloorListResponseSchema, FloorSchema, GatewayCalibrationSchema,
@@ -156,11 +157,9 @@ function calibrationRoutes(site: Site, registry: CalibrationRegistry, access: Ac
   };
 
   const change = { config: { auth: 'registry:write' as const } };
+  /** Every write here is a registry change: audited once its input is valid, before it is made. */
+  const audited = (req: FastifyRequest, object: string, detail: string) => access.record(viewerOf(req), 'change-registry', object, { detail });
   return async (app) => {
-    // Every write here is a registry change: audited before it is made.
-    app.addHook('preHandler', async (req) => {
-      if (req.method !== 'GET' && req.method !== 'HEAD') access.record(viewerOf(req), 'change-registry', `${req.method} ${req.routeOptions.url ?? ''}`, { detail: (req.raw.url ?? '').slice(0, 200) });
-    });
 
     app.get('/api/calibration', {
       config: { auth: 'map:view' },
@@ -191,6 +190,7 @@ function calibrationRoutes(site: Site, registry: CalibrationRegistry, access: Ac
       if (!pointInPolygon([x, y], f.outline.geometry.coordinates)) {
         throw new RtlsError('RTLS_ERR_VALIDATION', undefined, [`x: point (${x}, ${y}) is outside the outline of floor ${floor}`]);
       }
+      audited(req, `reference-tag:${tag}`, `place at ${floor} (${x}, ${y})`);
       return registry.putReferenceTag(tag, { floor, x, y, note: note ?? null });
     });
 
@@ -202,6 +202,8 @@ function calibrationRoutes(site: Site, registry: CalibrationRegistry, access: Ac
       },
     }, async (req, reply) => {
       const tag = tagIdParam(req.params.tag);
+      if (!registry.listReferenceTags().some((r) => r.tag === tag)) throw new RtlsError('RTLS_ERR_TAG_NOT_FOUND', `Not a reference tag: ${tag}`);
+      audited(req, `reference-tag:${tag}`, 'remove');
       if (!registry.deleteReferenceTag(tag)) throw new RtlsError('RTLS_ERR_TAG_NOT_FOUND', `Not a reference tag: ${tag}`);
       return reply.code(204).send(null);
     });
@@ -213,7 +215,9 @@ function calibrationRoutes(site: Site, registry: CalibrationRegistry, access: Ac
         params: GatewayParamsSchema, body: GatewayOffsetBodySchema, response: { 200: GatewayCalibrationSchema, ...errors },
       },
     }, async (req) => {
-      const r = registry.setGatewayOffset(gatewayIdParam(req.params.id), req.body.offsetDb);
+      const id = gatewayIdParam(req.params.id);
+      audited(req, `gateway:${id}`, `manual offset ${req.body.offsetDb} dB`);
+      const r = registry.setGatewayOffset(id, req.body.offsetDb);
       return { id: r.gateway, offsetDb: r.offsetDb, samples: r.samples, updatedAt: r.updatedAt, source: r.source } satisfies GatewayCalibration;
     });
 
@@ -224,7 +228,9 @@ function calibrationRoutes(site: Site, registry: CalibrationRegistry, access: Ac
         params: GatewayParamsSchema, response: { 204: z.null(), ...errors },
       },
     }, async (req, reply) => {
-      registry.clearGatewayOffset(gatewayIdParam(req.params.id));
+      const id = gatewayIdParam(req.params.id);
+      audited(req, `gateway:${id}`, 'clear offset');
+      registry.clearGatewayOffset(id);
       return reply.code(204).send(null);
     });
 
@@ -234,11 +240,17 @@ function calibrationRoutes(site: Site, registry: CalibrationRegistry, access: Ac
         tags: ['calibration'], summary: "Set the site's path-loss parameters",
         body: PathLossSchema, response: { 200: PathLossInfoSchema, 400: ErrorBodySchema },
       },
-    }, async (req) => registry.setPathLoss(req.body));
+    }, async (req) => {
+      audited(req, 'path-loss', `rssiAt1mDbm ${req.body.rssiAt1mDbm}, exponent ${req.body.exponent}`);
+      return registry.setPathLoss(req.body);
+    });
 
     app.delete('/api/calibration/path-loss', {
       ...change,
       schema: { tags: ['calibration'], summary: 'Go back to the default path-loss parameters', response: { 200: PathLossInfoSchema } },
-    }, async () => registry.setPathLoss(null));
+    }, async (req) => {
+      audited(req, 'path-loss', 'back to defaults');
+      return registry.setPathLoss(null);
+    });
   };
 }

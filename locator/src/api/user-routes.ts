@@ -41,6 +41,9 @@ export function userRoutes(access: AccessService, knownUnits: ReadonlySet<string
       },
     }, async (req, reply) => {
       checkUnits(req.body.units);
+      // Refused before the audit record is written, so the log never shows a creation that did not happen (the
+      // store still refuses a name created in between).
+      if (users.get(req.body.username)) throw new RtlsError('RTLS_ERR_CONFLICT', `User ${req.body.username} exists`);
       access.record(viewerOf(req), 'change-user', `user:${req.body.username}`, { detail: `create role=${req.body.role} units=${req.body.units.join(' ')}` });
       const r = await users.create({ ...req.body, password: req.body.password ?? null });
       return reply.code(201).send(r);

@@ -58,11 +58,15 @@ export interface AccessService extends PatientLookup {
   viewerFor(user: StoredUser, session: Session | null, source: string | null): Viewer;
 }
 
+const REFUSAL_RECORD_MS = 60_000;
+
 export async function createAccessService(deps: AccessDeps): Promise<AccessService> {
   const { users, sessions, limiter, patients, audit, detector, alarms, clock, logger } = deps;
   // Unknown users are checked against this hash so that they cost the same scrypt work as a wrong password
   // (issue #6 item 5: same answer in the same time).
   const dummyHash = await hashSecret('not-a-password-anyone-has', 'password');
+  /** name + address → when a rate-limited refusal was last written to the audit log. */
+  const refusalsRecorded = new Map<string, number>();
 
   const record: AccessService['record'] = (viewer, action, object, opts = {}) => {
     let r: AuditRecord;
@@ -94,7 +98,16 @@ export async function createAccessService(deps: AccessDeps): Promise<AccessServi
       const name = username.trim().toLowerCase();
       const verdict = limiter.attempt(name, source);
       if (!verdict.allowed) {
-        record(null, 'login-failed', `user:${name.slice(0, 64)}`, { actor: name.slice(0, 64), source, outcome: 'denied', detail: verdict.reason });
+        // A flood of refused attempts is one incident: recorded once per name and address per minute, so it cannot
+        // turn into a flood of synchronous audit writes.
+        const key = `${name}\n${source}`;
+        const last = refusalsRecorded.get(key);
+        if (last === undefined || clock() - last >= REFUSAL_RECORD_MS) {
+          refusalsRecorded.delete(key);
+          refusalsRecorded.set(key, clock());
+          if (refusalsRecorded.size > 10_000) refusalsRecorded.delete(refusalsRecorded.keys().next().value!);
+          record(null, 'login-failed', `user:${name.slice(0, 64)}`, { actor: name.slice(0, 64), source, outcome: 'denied', detail: `${verdict.reason} (further refusals within a minute not recorded)` });
+        }
         return { ok: false, code: 'RTLS_ERR_RATE_LIMITED', retryAfterS: verdict.retryAfterS };
       }
       const user = users.get(name);

@@ -61,7 +61,8 @@ beforeAll(async () => {
   ]);
   await store.flush();
   const state = createLiveState(registry.view(), await store.lastFixes());
-  auth = await openTestAccess(path.join(dir, 'data'));
+  // Patients are enrolled before the fixture history (a patient tag's history starts at its enrolment).
+  auth = await openTestAccess(path.join(dir, 'data'), { clock: () => T0 - 3_600_000 });
   // The two patients are on different units: each unit's nurse sees only their own (issue #6).
   auth.opened.patients.enrol({ tag: PATIENT, unit: 'icu', pseudonym: 'Patient 031', category: null, identity: { mrn: 'MRN-H-31', name: 'Hal Testpatient', birthDate: null } }, 'test');
   auth.opened.patients.enrol({ tag: PATIENT2, unit: 'maternity', pseudonym: 'Patient 032', category: null, identity: { mrn: 'MRN-H-32', name: 'Mia Testpatient', birthDate: null } }, 'test');
