@@ -1,8 +1,17 @@
-import { createEffect, createSignal, onCleanup, onMount, Show } from 'solid-js';
+import { createEffect, createSignal, Match, on, onCleanup, onMount, Show, Switch } from 'solid-js';
 import type { ApiClient } from './api/client.ts';
 import { AppContext, type AppServices } from './context.ts';
 import type { LiveFeed } from './live/feed.ts';
+import type { SessionActions } from './session.ts';
+import type { AuthSlice } from './stores/auth.ts';
 import type { Stores } from './stores/index.ts';
+import { AuditPage } from './components/AuditPage.tsx';
+import { BreakGlassBanner } from './components/BreakGlassBanner.tsx';
+import { ChangePasswordForm } from './components/ChangePasswordPage.tsx';
+import { NotAllowed } from './components/NotAllowed.tsx';
+import { SecurityAlarmsPage } from './components/SecurityAlarmsPage.tsx';
+import { SecurityAlarmToasts } from './components/SecurityAlarmToasts.tsx';
+import { UsersPage } from './components/UsersPage.tsx';
 import { ConnectionBanner } from './components/ConnectionBanner.tsx';
 import { FloorMap } from './components/FloorMap.tsx';
 import { FloorSwitcher } from './components/FloorSwitcher.tsx';
@@ -15,12 +24,15 @@ import { createReplayOverlay } from './components/ReplayOverlay.tsx';
 import { ReplayPanel } from './components/ReplayPanel.tsx';
 import { ReplayTimeline } from './components/ReplayTimeline.tsx';
 import { createGatewayDiagnosticsSlice } from './stores/gateway-diagnostics.ts';
-import { createReplaySlice, parseAppRoute, type AppRoute } from './stores/replay.ts';
+import { createReplaySlice } from './stores/replay.ts';
+import { isPageView, parseAppRoute, VIEW_PERMISSION, type AppRoute } from './stores/routes.ts';
 
 export interface AppProps {
   stores: Stores;
   api: ApiClient;
   feed: LiveFeed;
+  auth: AuthSlice;
+  session: SessionActions;
   clock: () => number;
   debug: Record<string, unknown>;
   /** Floor asked for in the URL (#floor=L1), if any. */
@@ -31,7 +43,7 @@ export interface AppProps {
 const FLOORS_RETRY_MS = 5000;
 
 export function App(props: AppProps) {
-  const { stores, api, feed } = props;
+  const { stores, api, feed, auth } = props;
   const { floors } = stores;
   const [now, setNow] = createSignal(props.clock());
   const tick = setInterval(() => setNow(props.clock()), 1000);
@@ -57,6 +69,23 @@ export function App(props: AppProps) {
     if (r.view === 'gateways' && r.gateway !== null) gatewayDiagnostics.open(r.gateway);
     else gatewayDiagnostics.close();
   });
+  // A changed patient scope (break-glass began or ended) must reach what is on screen: the tags held in memory carry
+  // identity as the old scope allowed it, so they are dropped and the live feed sends a fresh snapshot.
+  createEffect(on(() => {
+    const u = auth.user();
+    return u === null ? '' : `${u.patientScope}|${u.breakGlass?.until ?? ''}`;
+  }, () => {
+    stores.tags.replaceAll([]);
+    feed.restart();
+  }, { defer: true }));
+  // Break-glass lapses on the server at its end time; the app learns it by asking (not counted as user activity).
+  let breakGlassTimer: ReturnType<typeof setTimeout> | undefined;
+  createEffect(() => {
+    const until = auth.session()?.breakGlassUntil ?? null;
+    clearTimeout(breakGlassTimer);
+    if (until !== null) breakGlassTimer = setTimeout(() => void props.session.reloadUser().catch(() => {}), Math.max(0, until - props.clock()) + 1000);
+  });
+
   // The replay (issue #5 item 5) draws on the same map as the live view; the slice outlives the panel so the map's
   // overlay has one source.
   const replay = createReplaySlice(props.clock, api);
@@ -108,21 +137,32 @@ export function App(props: AppProps) {
   onCleanup(() => {
     clearInterval(tick);
     clearTimeout(retry);
+    clearTimeout(breakGlassTimer);
     window.removeEventListener('hashchange', onHashChange);
     feed.stop();
   });
 
-  const services: AppServices = { stores, api, now, showFloor, debug: props.debug };
+  const services: AppServices = { stores, api, auth, session: props.session, now, showFloor, navigate, debug: props.debug };
+  const page = () => isPageView(route().view);
+  const allowed = () => {
+    const p = VIEW_PERMISSION[route().view];
+    return p === null || auth.can(p);
+  };
+  const mapHash = () => {
+    const f = floors.current();
+    return f === null ? '#' : `#floor=${encodeURIComponent(f)}`;
+  };
 
   return (
     <AppContext.Provider value={services}>
       <div class="app">
         <Header view={route().view} />
+        <BreakGlassBanner />
         <ConnectionBanner />
         <div class="views">
           {/* The map stays mounted under the gateway page: its zoom, floor and live feed survive a look at a gateway.
               The replay uses the same map, with its own panel in the sidebar and its time slider under the map. */}
-          <div class="workspace" classList={{ replaying: replaying() }} inert={route().view === 'gateways'} aria-hidden={route().view === 'gateways' ? 'true' : undefined}>
+          <div class="workspace" classList={{ replaying: replaying() }} inert={page()} aria-hidden={page() ? 'true' : undefined}>
             <main class="map-area">
               <div class="map-toolbar">
                 <FloorSwitcher />
@@ -137,7 +177,7 @@ export function App(props: AppProps) {
             </main>
             <aside class="sidebar" aria-label={replaying() ? 'Replay' : 'Search and details'}>
               <Show
-                when={replaying()}
+                when={replaying() && auth.can('history:view')}
                 fallback={
                   <>
                     <SearchBox />
@@ -150,10 +190,33 @@ export function App(props: AppProps) {
               </Show>
             </aside>
           </div>
-          <Show when={route().view === 'gateways'}>
-            <GatewaysPage diagnostics={gatewayDiagnostics} navigate={navigate} />
+          <Show when={page()}>
+            <Show when={allowed()} fallback={<NotAllowed view={route().view} />}>
+              <Switch>
+                <Match when={route().view === 'gateways'}>
+                  <GatewaysPage diagnostics={gatewayDiagnostics} navigate={navigate} />
+                </Match>
+                <Match when={route().view === 'users'}>
+                  <UsersPage />
+                </Match>
+                <Match when={(() => { const r = route(); return r.view === 'audit' ? r : null; })()}>
+                  {(r) => <AuditPage query={r().query} />}
+                </Match>
+                <Match when={route().view === 'alarms'}>
+                  <SecurityAlarmsPage />
+                </Match>
+                <Match when={route().view === 'password'}>
+                  <div class="admin-page centred" data-testid="account-password-page">
+                    <ChangePasswordForm session={props.session} forced={false} username={auth.user()?.username ?? ''} onDone={() => navigate(mapHash())} />
+                  </div>
+                </Match>
+              </Switch>
+            </Show>
           </Show>
         </div>
+        <Show when={auth.can('security-alarms:view')}>
+          <SecurityAlarmToasts />
+        </Show>
       </div>
     </AppContext.Provider>
   );

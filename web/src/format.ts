@@ -1,4 +1,4 @@
-import type { FixMethod, TagKind } from '@rtls/protocol';
+import type { FixMethod, Role, TagKind } from '@rtls/protocol';
 
 /** "3 s ago", "4 min ago", "2 h ago" — coarse on purpose: staff need freshness, not precision. */
 export function ago(thenMs: number | null, nowMs: number): string {
@@ -38,4 +38,23 @@ export function clockTime(ms: number): string {
   const d = new Date(ms);
   const p = (n: number) => String(n).padStart(2, '0');
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+export const ROLE_LABEL: Readonly<Record<Role, string>> = Object.freeze({
+  security: 'Security',
+  clinical: 'Clinical',
+  materials: 'Materials',
+  biomed: 'Biomedical engineering',
+  admin: 'Administrator',
+});
+
+/** "Clinical · icu, maternity": the role with the units a clinical user is scoped to. */
+export function roleWithUnits(role: Role, units: readonly string[]): string {
+  return units.length > 0 ? `${ROLE_LABEL[role]} · ${units.join(', ')}` : ROLE_LABEL[role];
+}
+
+/** "14:05" (break-glass end, issue #6: "Break-glass access until HH:MM"). */
+export function hhmm(ms: number): string {
+  const d = new Date(ms);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }

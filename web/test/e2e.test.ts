@@ -7,26 +7,12 @@
  * building the app and starting the demo.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'vite';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { FloorListResponseSchema, FloorSchema, TagListResponseSchema, type FloorSummary, type TagInfo } from '@rtls/protocol';
+import { apiLogin, artifacts, externalUrl, login, setUpDemo, skipE2e, type ApiSession, type Harness } from './demo-harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const webDir = fileURLToPath(new URL('..', import.meta.url));
-const repoRoot = path.resolve(webDir, '..');
-const artifacts = path.join(webDir, 'artifacts');
-const hasChromium = fs.existsSync(CHROMIUM);
-const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
-const externalUrl = process.env.RTLS_E2E_BASE_URL;
-const skip = !hasChromium && !inCi;
-if (skip) {
-  console.warn(`[web e2e] SKIPPED: ${CHROMIUM} not found (install it with: apt-get install -y chromium). Set CI=true to make this a failure.`);
-}
+const skip = skipE2e('web e2e');
 
 interface MapDebug {
   markerCount(): number;
@@ -41,76 +27,14 @@ declare global {
   }
 }
 
-const READY_RE = /RTLS demo running at (http:\/\/\S+)/;
-
-/** Start the demo in its own process group and resolve with its URL once it says it is running. */
-function startDemo(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const script = path.join(repoRoot, 'scripts', 'start-demo.ts');
-  if (!fs.existsSync(script)) throw new Error(`${script} does not exist: the e2e test needs the demo composition root`);
-  const child = spawn('npx', ['tsx', 'scripts/start-demo.ts'], {
-    cwd: repoRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const output = () => out.slice(-4000);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo did not report ready within 90 s:\n${output()}`)), 90_000);
-    const onData = (b: Buffer) => {
-      out += b.toString();
-      const m = READY_RE.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]!.replace(/\/$/, ''), output });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`demo exited early (code ${code}, signal ${signal}):\n${output()}`));
-    });
-  });
-}
-
-/** SIGTERM the demo's whole process group (npx → tsx → node), wait until every member is gone, SIGKILL if not. */
-async function stopGroup(child: ChildProcess): Promise<void> {
-  const pgid = child.pid;
-  if (pgid === undefined) return;
-  const alive = () => {
-    try {
-      process.kill(-pgid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  const signal = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-pgid, sig);
-    } catch {
-      // Group already gone.
-    }
-  };
-  signal('SIGTERM');
-  // npx may exit at once while the demo itself is still closing: watch the group, not the direct child.
-  for (let waited = 0; alive() && waited < 10_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
-  if (alive()) signal('SIGKILL');
-}
-
-async function getJson<T>(url: string, schema: { parse(x: unknown): T }): Promise<T> {
-  const res = await fetch(url);
-  expect(res.ok, `${url} → ${res.status}`).toBe(true);
-  return schema.parse(await res.json());
-}
-
 describe.skipIf(skip)('web app end to end (chromium)', () => {
-  let tmp = '';
-  let demo: Awaited<ReturnType<typeof startDemo>> | null = null;
+  let h: Harness | null = null;
   let base = '';
-  let browser: Browser | null = null;
+  let admin: ApiSession;
   let page: Page;
   let floors: FloorSummary[] = [];
-  let demoEnv: NodeJS.ProcessEnv = {};
   const pageErrors: string[] = [];
+  const getJson = <T>(url: string, schema: { parse(x: unknown): T }) => admin.get(url, schema);
   const markersPerFloor = new Map<string, number>();
 
   const shot = (name: string) => page.screenshot({ path: path.join(artifacts, name) });
@@ -122,39 +46,18 @@ describe.skipIf(skip)('web app end to end (chromium)', () => {
   const roomLabels = () => page.evaluate(() => [...document.querySelectorAll('.room-label span')].map((e) => e.textContent ?? ''));
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`${CHROMIUM} is required in CI (apt-get install -y chromium)`);
-    fs.mkdirSync(artifacts, { recursive: true });
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rtls-web-e2e-'));
-    if (externalUrl) {
-      base = externalUrl.replace(/\/$/, '');
-    } else {
-      const outDir = path.join(tmp, 'dist');
-      await build({ root: webDir, configFile: path.join(webDir, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true, sourcemap: false } });
-      const dataDir = path.join(tmp, 'data');
-      fs.mkdirSync(dataDir);
-      demoEnv = {
-        ...process.env,
-        RTLS_HTTP_PORT: '0', RTLS_MQTT_PORT: '0', RTLS_MQTT_WS_PORT: 'off',
-        RTLS_DATA_DIR: dataDir, RTLS_WEB_DIST: outDir, RTLS_SIM_TAGS: '300',
-      };
-      demo = await startDemo(demoEnv);
-      base = demo.url;
-    }
+    h = await setUpDemo({ name: 'e2e', simTags: 300, pageErrors });
+    base = h.base;
+    admin = await apiLogin(base, 'admin');
     floors = (await getJson(`${base}/api/floors`, FloorListResponseSchema)).floors;
     expect(floors.length).toBeGreaterThanOrEqual(2);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page = await h.newPage();
     await page.goto(base, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+    await login(page, 'admin');
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (demo) await stopGroup(demo.child);
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    await h?.close();
   }, 30_000);
 
   it('renders the floor plan: room polygons and labels of the ground floor', async () => {
@@ -173,7 +76,7 @@ describe.skipIf(skip)('web app end to end (chromium)', () => {
       await expect.poll(markerCount, { timeout: 30_000, interval: 250 }).toBeGreaterThan(0);
     } catch (err) {
       // Name the likely culprit: no fixes from the locator at all, or fixes the page did not draw.
-      const health = await fetch(`${base}/api/health`).then((r) => r.text(), (e: unknown) => String(e));
+      const health = await admin.fetch(`${base}/api/health`).then((r) => r.text(), (e: unknown) => String(e));
       throw new Error(`no markers drawn; locator health: ${health.slice(0, 1500)}`, { cause: err });
     }
     await expect.poll(async () => (await markerCount()) === (await legendTotal()), { timeout: 10_000 }).toBe(true);
@@ -263,17 +166,24 @@ describe.skipIf(skip)('web app end to end (chromium)', () => {
   });
 
   // Issue #2: the app shows when the live feed is down and reconnects by itself. The server really goes away (the
-  // demo's process group is stopped) and comes back on the same port with the same data directory.
-  it.skipIf(externalUrl !== undefined)('shows the outage and reconnects by itself when the server comes back', async () => {
+  // demo's process group is stopped) and comes back on the same port with the same data directory. Sessions live in
+  // the locator's memory (issue #6: a restart logs everyone out, the safe failure), so the app must notice that its
+  // session is gone — the refused WebSocket upgrade, checked over REST — and show the login page instead of retrying
+  // the feed forever; after logging in it is live again on the same floor.
+  it.skipIf(externalUrl !== undefined)('shows the outage, then asks to log in again when the restarted server has forgotten the session', async () => {
     await page.setViewportSize({ width: 1440, height: 900 });
-    const port = new URL(base).port;
-    await stopGroup(demo!.child);
+    const floorBefore = await page.getAttribute('[data-testid=floor-map]', 'data-floor');
+    await h!.stopDemo();
     await page.locator('[data-testid=connection-banner]').waitFor({ timeout: 20_000 });
     expect(await page.textContent('[data-testid=connection-banner]')).toMatch(/disconnected/i);
     await shot('05-feed-disconnected.png');
-    demo = await startDemo({ ...demoEnv, RTLS_HTTP_PORT: port });
+    await h!.restartDemo();
+    await page.locator('[data-testid=login-page]').waitFor({ timeout: 45_000 });
+    expect(await page.getAttribute('[data-testid=login-reason]', 'data-reason')).toBe('unauthorized');
+    await login(page, 'admin');
     await expect.poll(() => page.getAttribute('[data-testid=connection-status]', 'data-state'), { timeout: 45_000, interval: 250 }).toBe('live');
     expect(await page.locator('[data-testid=connection-banner]').count()).toBe(0);
+    expect(await page.getAttribute('[data-testid=floor-map]', 'data-floor')).toBe(floorBefore);
     await expect.poll(markerCount, { timeout: 20_000 }).toBeGreaterThan(0);
   }, 120_000);
 

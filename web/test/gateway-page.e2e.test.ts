@@ -7,91 +7,22 @@
  * RTLS_E2E_BASE_URL=http://host:port runs the same checks against an already running locator.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'vite';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
   ErrorBodySchema, GatewayDiagnosticsSchema, GatewayListResponseSchema, TagListResponseSchema, type GatewayInfo,
 } from '@rtls/protocol';
+import { apiLogin, artifacts, login, setUpDemo, skipE2e, type ApiSession, type Harness } from './demo-harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const webDir = fileURLToPath(new URL('..', import.meta.url));
-const repoRoot = path.resolve(webDir, '..');
-const artifacts = path.join(webDir, 'artifacts');
-const hasChromium = fs.existsSync(CHROMIUM);
-const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
-const externalUrl = process.env.RTLS_E2E_BASE_URL;
-const skip = !hasChromium && !inCi;
-if (skip) {
-  console.warn(`[gateway page e2e] SKIPPED: ${CHROMIUM} not found (install it with: apt-get install -y chromium). Set CI=true to make this a failure.`);
-}
-
-const READY_RE = /RTLS demo running at (http:\/\/\S+)/;
-
-// startDemo/stopGroup are the same as in e2e.test.ts (a test file cannot import another without running its suite).
-function startDemo(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn('npx', ['tsx', 'scripts/start-demo.ts'], { cwd: repoRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const output = () => out.slice(-4000);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo did not report ready within 90 s:\n${output()}`)), 90_000);
-    const onData = (b: Buffer) => {
-      out += b.toString();
-      const m = READY_RE.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]!.replace(/\/$/, ''), output });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`demo exited early (code ${code}, signal ${signal}):\n${output()}`));
-    });
-  });
-}
-
-async function stopGroup(child: ChildProcess): Promise<void> {
-  const pgid = child.pid;
-  if (pgid === undefined) return;
-  const alive = () => {
-    try {
-      process.kill(-pgid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  const signal = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-pgid, sig);
-    } catch {
-      // Group already gone.
-    }
-  };
-  signal('SIGTERM');
-  for (let waited = 0; alive() && waited < 10_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
-  if (alive()) signal('SIGKILL');
-}
-
-async function getJson<T>(url: string, schema: { parse(x: unknown): T }): Promise<T> {
-  const res = await fetch(url);
-  expect(res.ok, `${url} → ${res.status}`).toBe(true);
-  return schema.parse(await res.json());
-}
+const skip = skipE2e('gateway page e2e');
 
 describe.skipIf(skip)('gateway page end to end (chromium)', () => {
-  let tmp = '';
-  let demo: Awaited<ReturnType<typeof startDemo>> | null = null;
+  let h: Harness | null = null;
   let base = '';
-  let browser: Browser | null = null;
+  let admin: ApiSession;
   let page: Page;
   const pageErrors: string[] = [];
+  const getJson = <T>(url: string, schema: { parse(x: unknown): T }) => admin.get(url, schema);
   /** The BLE gateway opened in the detail tests: one that hears tags. */
   let hearing = '';
 
@@ -99,36 +30,16 @@ describe.skipIf(skip)('gateway page end to end (chromium)', () => {
   const listError = () => page.textContent('[data-testid=gateway-list-error]', { timeout: 100 }).catch(() => null);
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`${CHROMIUM} is required in CI (apt-get install -y chromium)`);
-    fs.mkdirSync(artifacts, { recursive: true });
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rtls-web-gw-e2e-'));
-    if (externalUrl) {
-      base = externalUrl.replace(/\/$/, '');
-    } else {
-      const outDir = path.join(tmp, 'dist');
-      await build({ root: webDir, configFile: path.join(webDir, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true, sourcemap: false } });
-      const dataDir = path.join(tmp, 'data');
-      fs.mkdirSync(dataDir);
-      demo = await startDemo({
-        ...process.env,
-        RTLS_HTTP_PORT: '0', RTLS_MQTT_PORT: '0', RTLS_MQTT_WS_PORT: 'off',
-        RTLS_DATA_DIR: dataDir, RTLS_WEB_DIST: outDir, RTLS_SIM_TAGS: '300',
-      });
-      base = demo.url;
-    }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    h = await setUpDemo({ name: 'gw-e2e', simTags: 300, pageErrors });
+    base = h.base;
+    admin = await apiLogin(base, 'admin');
+    page = await h.newPage();
     await page.goto(base, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+    await login(page, 'admin');
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (demo) await stopGroup(demo.child);
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    await h?.close();
   }, 30_000);
 
   it('lists every registered gateway from the Gateways tab, counted and sorted problems first', async () => {
@@ -189,7 +100,7 @@ describe.skipIf(skip)('gateway page end to end (chromium)', () => {
     hearing = best![0];
 
     // The contract first, so a missing endpoint is named as such rather than as a UI failure.
-    const res = await fetch(`${base}/api/gateways/${encodeURIComponent(hearing)}`);
+    const res = await admin.fetch(`${base}/api/gateways/${encodeURIComponent(hearing)}`);
     const body: unknown = await res.json().catch(() => null);
     const err = ErrorBodySchema.safeParse(body);
     expect(res.status, `GET /api/gateways/${hearing} answered ${res.status} ${err.success ? err.data.code : ''} (is the locator side of issue #4 item 3 in?)`).toBe(200);
@@ -228,8 +139,7 @@ describe.skipIf(skip)('gateway page end to end (chromium)', () => {
 
   it('a shared link opens the gateway directly; closing it stops the polling', async () => {
     expect(hearing, 'set by the previous test').not.toBe('');
-    const p2 = await browser!.newPage({ viewport: { width: 1280, height: 860 } });
-    p2.on('pageerror', (e) => pageErrors.push(e.message));
+    const p2 = await h!.newPage({ width: 1280, height: 860 });
     const requests: string[] = [];
     p2.on('request', (r) => {
       const u = new URL(r.url());
@@ -237,6 +147,8 @@ describe.skipIf(skip)('gateway page end to end (chromium)', () => {
     });
     try {
       await p2.goto(`${base}/#/gateways/${encodeURIComponent(hearing)}`, { waitUntil: 'domcontentloaded' });
+      // A new browser context has no session: the login page keeps the link, and the app opens it after login.
+      await login(p2, 'admin');
       await p2.locator('[data-testid=gateway-detail]').waitFor({ timeout: 20_000 });
       expect(await p2.textContent('[data-testid=gateway-detail-title]')).toBe(hearing);
       await expect.poll(() => p2.locator('[data-testid=recent-read-row]').count(), { timeout: 20_000 }).toBeGreaterThan(0);

@@ -1,8 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { LiveServerMessage } from '@rtls/protocol';
 import { createDispatcher } from '../src/live/dispatch.ts';
-import { LiveFeed, liveUrl, type SocketLike } from '../src/live/feed.ts';
+import { bearerProtocols, LiveFeed, liveUrl, WS_FORBIDDEN, WS_SESSION_ENDED, type LiveFeedOptions, type SocketLike } from '../src/live/feed.ts';
 import { createStores, type Stores } from '../src/stores/index.ts';
+import { FakeTime } from './fake-time.ts';
 import { fix, gateway, T0, tagId, tagInfo } from './fixtures.ts';
 
 class FakeSocket implements SocketLike {
@@ -13,7 +14,7 @@ class FakeSocket implements SocketLike {
   onclose: SocketLike['onclose'] = null;
   onerror: SocketLike['onerror'] = null;
   onmessage: SocketLike['onmessage'] = null;
-  constructor(readonly url: string) {}
+  constructor(readonly url: string, readonly protocols: string[] = []) {}
   send(data: string) {
     this.sent.push(JSON.parse(data));
   }
@@ -32,40 +33,10 @@ class FakeSocket implements SocketLike {
   msg(m: LiveServerMessage) {
     this.receive(JSON.stringify(m));
   }
-  drop() {
+  drop(code = 1006) {
     this.readyState = 3;
     this.onerror?.(new Event('error'));
-    this.onclose?.({ code: 1006 } as CloseEvent);
-  }
-}
-
-/** Manual clock + timers: the tests decide when time passes. */
-class FakeTime {
-  now = T0;
-  private seq = 0;
-  private timers = new Map<number, { at: number; fn: () => void }>();
-  clock = () => this.now;
-  timersApi = {
-    setTimeout: (fn: () => void, ms: number) => {
-      const id = ++this.seq;
-      this.timers.set(id, { at: this.now + ms, fn });
-      return id;
-    },
-    clearTimeout: (h: unknown) => void this.timers.delete(h as number),
-  };
-  pending(): number[] {
-    return [...this.timers.values()].map((t) => t.at - this.now).sort((a, b) => a - b);
-  }
-  advance(ms: number) {
-    const end = this.now + ms;
-    for (;;) {
-      const next = [...this.timers.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!next) break;
-      this.timers.delete(next[0]);
-      this.now = next[1].at;
-      next[1].fn();
-    }
-    this.now = end;
+    this.onclose?.({ code } as CloseEvent);
   }
 }
 
@@ -76,14 +47,10 @@ describe('live feed', () => {
   let feed: LiveFeed;
   const last = () => sockets[sockets.length - 1]!;
 
-  beforeEach(() => {
-    time = new FakeTime();
-    stores = createStores(time.clock);
-    sockets = [];
-    feed = new LiveFeed({
+  const options = (over: Partial<LiveFeedOptions> = {}): LiveFeedOptions => ({
       url: (floor) => liveUrl({ protocol: 'http:', host: 'rtls.local' }, floor),
-      createSocket: (url) => {
-        const s = new FakeSocket(url);
+      createSocket: (url, protocols) => {
+        const s = new FakeSocket(url, protocols);
         sockets.push(s);
         return s;
       },
@@ -95,7 +62,14 @@ describe('live feed', () => {
       backoff: { baseMs: 1000, maxMs: 8000, factor: 2, jitter: 0 },
       heartbeatMs: 10_000,
       staleMs: 25_000,
-    });
+      ...over,
+  });
+
+  beforeEach(() => {
+    time = new FakeTime();
+    stores = createStores(time.clock);
+    sockets = [];
+    feed = new LiveFeed(options());
   });
 
   it('applies a snapshot, then fix batches, to the tags and gateways slices', () => {
@@ -248,5 +222,84 @@ describe('live feed', () => {
   it('connects to all floors without a floor filter, over wss on https pages', () => {
     expect(liveUrl({ protocol: 'https:', host: 'h:8443' }, null)).toBe('wss://h:8443/api/live');
     expect(liveUrl({ protocol: 'http:', host: 'h' }, 'L 1')).toBe('ws://h/api/live?floor=L%201');
+  });
+
+  // Issue #6: the browser cannot set an Authorization header on a WebSocket, so the token rides in a subprotocol.
+  it('offers the current token as a subprotocol on every (re)connect', () => {
+    let token: string | null = 'tok-1';
+    feed = new LiveFeed(options({ protocols: () => bearerProtocols(token) }));
+    feed.start('L0');
+    expect(last().protocols).toEqual(['rtls.v1', 'rtls.bearer.tok-1']);
+    last().open();
+    token = 'tok-2';
+    last().drop();
+    time.advance(1000);
+    expect(sockets).toHaveLength(2);
+    expect(last().protocols).toEqual(['rtls.v1', 'rtls.bearer.tok-2']);
+  });
+
+  it('a 4401 close (session ended) stops the feed for good and reports it: no reconnect loop', () => {
+    const closes: number[] = [];
+    feed = new LiveFeed(options({ onAuthClose: (c) => closes.push(c) }));
+    feed.start('L0');
+    last().open();
+    last().drop(WS_SESSION_ENDED);
+    expect(closes).toEqual([WS_SESSION_ENDED]);
+    expect(time.pending()).toEqual([]);
+    time.advance(120_000);
+    expect(sockets).toHaveLength(1);
+  });
+
+  it('a 4403 close (role may not see the feed) is shown as refused and not retried', () => {
+    const closes: number[] = [];
+    feed = new LiveFeed(options({ onAuthClose: (c) => closes.push(c) }));
+    feed.start('L0');
+    last().open();
+    last().drop(WS_FORBIDDEN);
+    expect(closes).toEqual([WS_FORBIDDEN]);
+    expect(stores.connection.status().state).toBe('refused');
+    time.advance(120_000);
+    expect(sockets).toHaveLength(1);
+  });
+
+  it('a socket that never opened is reported (a refused upgrade looks like that), one that was live is not', () => {
+    let reports = 0;
+    feed = new LiveFeed(options({ onClosedBeforeOpen: () => reports++ }));
+    feed.start('L0');
+    last().drop();
+    expect(reports).toBe(1);
+    time.advance(1000);
+    last().open();
+    last().drop();
+    expect(reports).toBe(1);
+    // Still an outage to the feed: it keeps retrying (backed off: no message proved the server was serving).
+    time.advance(8000);
+    expect(sockets).toHaveLength(3);
+  });
+
+  it('restart reconnects at once on the same floor (a changed patient scope needs a fresh snapshot)', () => {
+    feed.start('L1');
+    last().open();
+    feed.restart();
+    expect(sockets[0]!.closed?.code).toBe(1000);
+    expect(sockets).toHaveLength(2);
+    expect(last().url).toBe('ws://rtls.local/api/live?floor=L1');
+  });
+
+  it('routes security-alarm messages to their slice, once per alarm id', () => {
+    feed.start(null);
+    last().open();
+    const alarm = { id: 7, t: T0, kind: 'many-patients' as const, actor: 'alice', message: 'alice viewed 31 patients in 10 min' };
+    last().msg({ type: 'security-alarm', alarm });
+    last().msg({ type: 'security-alarm', alarm });
+    expect(stores.securityAlarms.list()).toEqual([alarm]);
+    expect(stores.securityAlarms.toasts()).toEqual([alarm]);
+    expect(stores.securityAlarms.unseen()).toBe(1);
+    expect(stores.connection.badTotal()).toBe(0);
+    // Opening the list counts as having seen them.
+    stores.securityAlarms.markSeen();
+    expect(stores.securityAlarms.toasts()).toEqual([]);
+    expect(stores.securityAlarms.unseen()).toBe(0);
+    expect(stores.securityAlarms.list()).toEqual([alarm]);
   });
 });

@@ -9,32 +9,18 @@
  * RTLS_E2E_BASE_URL=http://host:port runs the same checks against an already running locator.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'vite';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
-  ContactsResponseSchema, ErrorBodySchema, TagListResponseSchema, TagVisitsResponseSchema, TrailResponseSchema, ZoneVisitsResponseSchema,
+  ContactsResponseSchema, TagListResponseSchema, TagVisitsResponseSchema, TrailResponseSchema, ZoneVisitsResponseSchema,
   type Fix, type TagVisitsResponse,
 } from '@rtls/protocol';
 import { chooseResolution, gapMs, positionAt, trailLimit } from '../src/stores/replay.ts';
+import { apiLogin, artifacts, login, setUpDemo, skipE2e, type ApiSession, type Harness } from './demo-harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const webDir = fileURLToPath(new URL('..', import.meta.url));
-const repoRoot = path.resolve(webDir, '..');
-const artifacts = path.join(webDir, 'artifacts');
-const hasChromium = fs.existsSync(CHROMIUM);
-const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
-const externalUrl = process.env.RTLS_E2E_BASE_URL;
-const skip = !hasChromium && !inCi;
-if (skip) {
-  console.warn(`[replay e2e] SKIPPED: ${CHROMIUM} not found (install it with: apt-get install -y chromium). Set CI=true to make this a failure.`);
-}
+const skip = skipE2e('replay e2e');
 
-const READY_RE = /RTLS demo running at (http:\/\/\S+)/;
 /**
  * A tag counts as having moved when its stored trail spans at least this much: more than a parked tag's fix scatter
  * (a few metres with BLE), a walk across a room or two.
@@ -42,62 +28,6 @@ const READY_RE = /RTLS demo running at (http:\/\/\S+)/;
 const MOVED_M = 8;
 /** Fixes stored before the replay is looked at: some 20–30 s of history at one fix a second. */
 const MIN_FIXES = 20;
-
-// startDemo/stopGroup are the same as in e2e.test.ts (a test file cannot import another without running its suite).
-function startDemo(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn('npx', ['tsx', 'scripts/start-demo.ts'], { cwd: repoRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const output = () => out.slice(-4000);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo did not report ready within 90 s:\n${output()}`)), 90_000);
-    const onData = (b: Buffer) => {
-      out += b.toString();
-      const m = READY_RE.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]!.replace(/\/$/, ''), output });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`demo exited early (code ${code}, signal ${signal}):\n${output()}`));
-    });
-  });
-}
-
-async function stopGroup(child: ChildProcess): Promise<void> {
-  const pgid = child.pid;
-  if (pgid === undefined) return;
-  const alive = () => {
-    try {
-      process.kill(-pgid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  const signal = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-pgid, sig);
-    } catch {
-      // Group already gone.
-    }
-  };
-  signal('SIGTERM');
-  for (let waited = 0; alive() && waited < 10_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
-  if (alive()) signal('SIGKILL');
-}
-
-/** GET and parse; a 404 names the route, so a history route that has not landed reads as that, not as a UI bug. */
-async function getJson<T>(url: string, schema: { parse(x: unknown): T }): Promise<T> {
-  const res = await fetch(url);
-  const body: unknown = await res.json().catch(() => null);
-  const err = ErrorBodySchema.safeParse(body);
-  expect(res.status, `${new URL(url).pathname} answered ${res.status} ${err.success ? `${err.data.code}: ${err.data.message}` : ''}`).toBe(200);
-  return schema.parse(body);
-}
 
 interface ReplayDebugMap {
   floor(): string | null;
@@ -115,12 +45,13 @@ const spread = (fixes: readonly Fix[]) => {
 };
 
 describe.skipIf(skip)('replay view end to end (chromium)', () => {
-  let tmp = '';
-  let demo: Awaited<ReturnType<typeof startDemo>> | null = null;
+  let h: Harness | null = null;
   let base = '';
-  let browser: Browser | null = null;
+  let admin: ApiSession;
   let page: Page;
   const pageErrors: string[] = [];
+  /** GET and parse as admin; a failure names the route and the server's code (a route not landed reads as that). */
+  const getJson = <T>(url: string, schema: { parse(x: unknown): T }) => admin.get(url, schema);
   /** The replayed tag, the range and what the API says about it (the UI must show exactly that). */
   let tag = '';
   let from = 0;
@@ -135,35 +66,16 @@ describe.skipIf(skip)('replay view end to end (chromium)', () => {
   const sliderT = async () => Number(await page.getAttribute('[data-testid=replay-time]', 'data-t'));
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`${CHROMIUM} is required in CI (apt-get install -y chromium)`);
-    fs.mkdirSync(artifacts, { recursive: true });
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rtls-web-replay-e2e-'));
-    if (externalUrl) {
-      base = externalUrl.replace(/\/$/, '');
-    } else {
-      const outDir = path.join(tmp, 'dist');
-      await build({ root: webDir, configFile: path.join(webDir, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true, sourcemap: false } });
-      const dataDir = path.join(tmp, 'data');
-      fs.mkdirSync(dataDir);
-      demo = await startDemo({
-        ...process.env,
-        RTLS_HTTP_PORT: '0', RTLS_MQTT_PORT: '0', RTLS_MQTT_WS_PORT: 'off',
-        RTLS_DATA_DIR: dataDir, RTLS_WEB_DIST: outDir, RTLS_SIM_TAGS: '60',
-      });
-      base = demo.url;
-    }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    h = await setUpDemo({ name: 'replay-e2e', simTags: 60, pageErrors });
+    base = h.base;
+    admin = await apiLogin(base, 'admin');
+    page = await h.newPage();
+    await page.goto(base, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+    await login(page, 'admin');
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (demo) await stopGroup(demo.child);
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    await h?.close();
   }, 30_000);
 
   it('finds a simulated BLE tag whose stored trail shows it moving', async () => {
@@ -303,9 +215,16 @@ describe.skipIf(skip)('replay view end to end (chromium)', () => {
     const href = await page.getAttribute('[data-testid=replay-csv-contacts]', 'href');
     expect(href).toContain(`/api/tags/${encodeURIComponent(tag)}/contacts?`);
     expect(href).toContain('format=csv');
-    const csv = await fetch(new URL(href!, base));
+    const csv = await admin.fetch(new URL(href!, base).toString());
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type') ?? '').toMatch(/text\/csv/);
+    const expected = await csv.text();
+    // A plain link cannot carry the bearer header (issue #6): the click fetches the export with it and saves the file.
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 20_000 }), page.click('[data-testid=replay-csv-contacts]')]);
+    expect(download.suggestedFilename()).toMatch(/^contacts-.*\.csv$/);
+    const saved = fs.readFileSync((await download.path())!, 'utf8');
+    // Same header row as the server's export (the rows may have moved on by a fix or two in between).
+    expect(saved.split('\n')[0]).toBe(expected.split('\n')[0]);
     await page.click('[data-testid=replay-tab-visits]');
   }, 60_000);
 

@@ -6,10 +6,11 @@ import {
 import { ApiError, createApiClient, historyPath } from '../src/api/client.ts';
 import {
   chooseResolution, createReplaySlice, DEFAULT_RADIUS_M, dwellByZone, EMPTY_REPLAY, filterZones, floorAt, formatDwell,
-  fromLocalInput, gapMs, loadErrorText, MAX_TRAIL_POINTS, parseAppRoute, parseReplayRoute, positionAt, replayHash,
+  fromLocalInput, gapMs, loadErrorText, MAX_TRAIL_POINTS, parseReplayRoute, positionAt, replayHash,
   RESOLUTION_STEPS_MS, resolveRange, splitTrail, toLocalInput, trailLimit, visitContains, visitStrip, type ReplayApi,
   type ReplayParams, type ZoneEntry,
 } from '../src/stores/replay.ts';
+import { parseAppRoute } from '../src/stores/routes.ts';
 import { fix, T0, tagId, tagInfo } from './fixtures.ts';
 
 const TAG = tagId(1);

@@ -1,16 +1,82 @@
 import {
-  ContactsResponseSchema, ErrorBodySchema, FloorListResponseSchema, FloorSchema, GatewayDiagnosticsSchema, GatewayListResponseSchema,
-  PositionAtResponseSchema, TagInfoSchema, TagListResponseSchema, TagVisitsResponseSchema, TrailResponseSchema, ZoneVisitsResponseSchema,
-  type ContactsResponse, type Floor, type FloorSummary, type GatewayDiagnostics, type GatewayInfo, type PositionAtResponse, type TagInfo,
-  type TagKind, type TagListResponse, type TagVisitsResponse, type TrailResponse, type ZoneVisitsResponse,
+  AuditListResponseSchema, AuditVerifyResponseSchema, ContactsResponseSchema, ErrorBodySchema, FloorListResponseSchema, FloorSchema,
+  GatewayDiagnosticsSchema, GatewayListResponseSchema, LoginResponseSchema, PatientListResponseSchema, PatientSchema, PositionAtResponseSchema,
+  SecurityAlarmListResponseSchema, SessionResponseSchema, TagInfoSchema, TagListResponseSchema, TagVisitsResponseSchema, TrailResponseSchema,
+  UserListResponseSchema, UserSchema, UserWithPasswordResponseSchema, ZoneVisitsResponseSchema,
+  type AuditAction, type AuditRecord, type AuditVerifyResult, type ContactsResponse, type Floor, type FloorSummary, type GatewayDiagnostics,
+  type GatewayInfo, type LoginResponse, type Patient, type PositionAtResponse, type Role, type SecurityAlarm, type SessionResponse, type TagInfo,
+  type TagKind, type TagListResponse, type TagVisitsResponse, type TrailResponse, type User, type ZoneVisitsResponse,
 } from '@rtls/protocol';
 
 /** A failed API call, carrying the server's error code (errors.ts) when it sent one. */
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** Seconds from a 429's Retry-After header (login rate limit, issue #6 item 5); null when absent. */
+    readonly retryAfterS: number | null = null,
+  ) {
     super(message);
     this.name = 'ApiError';
   }
+}
+
+/** The answers that end the session or hold it until the password is changed; the auth slice acts on them. */
+export function isSessionEnded(e: unknown): e is ApiError {
+  return e instanceof ApiError && e.status === 401 && (e.code === 'RTLS_ERR_UNAUTHORIZED' || e.code === 'RTLS_ERR_SESSION_EXPIRED');
+}
+export function isPasswordChangeRequired(e: unknown): e is ApiError {
+  return e instanceof ApiError && e.status === 403 && e.code === 'RTLS_ERR_PASSWORD_CHANGE_REQUIRED';
+}
+
+/**
+ * How the client authenticates (issue #6 item 1: `Authorization: Bearer <token>` on every route but login), and where
+ * the answers that concern the whole session go — one place, so no view handles a 401 of its own.
+ */
+export interface AuthHooks {
+  /** The bearer token for the next request; null = none (only login and health then answer). */
+  token(): string | null;
+  /** A 401 session-ended or 403 password-change-required answer to a request sent with `token`. */
+  onAuthError(err: ApiError, token: string | null): void;
+}
+
+/** A session answer with the server's clock (its Date header), so deadlines survive a workstation clock that is off. */
+export interface Timed<T> {
+  body: T;
+  /** Server time of the answer, epoch ms (1 s resolution), or null when the header is missing. */
+  serverTime: number | null;
+}
+
+/** POST /api/users (UserCreateRequestSchema). `password` omitted: the server makes a one-time password. */
+export interface UserCreate {
+  username: string;
+  displayName: string;
+  role: Role;
+  units: string[];
+  password?: string;
+}
+/** PATCH /api/users/:username (UserUpdateRequestSchema). */
+export interface UserUpdate {
+  displayName?: string;
+  role?: Role;
+  units?: string[];
+  disabled?: boolean;
+}
+export interface UserWithPassword {
+  user: User;
+  oneTimePassword: string | null;
+}
+/** GET /api/audit filters (AuditQuerySchema); unset ones are left out of the query string. */
+export interface AuditQuery {
+  actor?: string;
+  action?: AuditAction;
+  patient?: string;
+  from?: number;
+  to?: number;
+  breakGlass?: boolean;
+  limit?: number;
+  before?: number;
 }
 
 /** The one thing used from a protocol schema here; keeps web's only dependency @rtls/protocol (not zod). */
@@ -72,27 +138,126 @@ export interface ApiClient {
   contacts(tag: string, q: RangeQuery & { radiusM?: number; binMs?: number }, signal?: AbortSignal): Promise<ContactsResponse>;
   /** Link to the same query as text/csv, for "Export CSV"; `deidentify` pseudonymises patients within the export. */
   csvUrl(e: HistoryExport, deidentify: boolean): string;
+  /** A file from an API URL (csvUrl), fetched with the bearer header a plain link cannot send. */
+  download(url: string): Promise<Blob>;
+
+  // ── auth (issue #6 item 1) ──
+  /** POST /api/auth/login: 401 RTLS_ERR_INVALID_CREDENTIALS, 429 RTLS_ERR_RATE_LIMITED with retryAfterS. */
+  login(username: string, password: string): Promise<Timed<LoginResponse>>;
+  /** GET /api/auth/session; the server also moves the idle expiry on. */
+  session(): Promise<Timed<SessionResponse>>;
+  /** POST /api/auth/logout. Never reports the session as ended: it is ending anyway. */
+  logout(): Promise<void>;
+  changePassword(currentPassword: string, newPassword: string): Promise<void>;
+  startBreakGlass(reason: string, minutes: number): Promise<Timed<SessionResponse>>;
+  endBreakGlass(): Promise<Timed<SessionResponse>>;
+
+  // ── users (users:manage) ──
+  users(signal?: AbortSignal): Promise<User[]>;
+  createUser(u: UserCreate): Promise<UserWithPassword>;
+  updateUser(username: string, u: UserUpdate): Promise<User>;
+  resetPassword(username: string): Promise<UserWithPassword>;
+
+  // ── audit (audit:view) and security alarms (security-alarms:view) ──
+  audit(q: AuditQuery, signal?: AbortSignal): Promise<AuditRecord[]>;
+  verifyAudit(): Promise<AuditVerifyResult>;
+  securityAlarms(signal?: AbortSignal): Promise<SecurityAlarm[]>;
+
+  // ── patients (roles whose patient scope includes identity) ──
+  /** GET /api/patients?q=<name or MRN>. */
+  patients(q: string, signal?: AbortSignal): Promise<Patient[]>;
+  patient(tag: string, signal?: AbortSignal): Promise<Patient>;
+
+  /**
+   * The same calls marked as made by the app on its own (polling, checks): the server does not count them as the user
+   * being there, so a page left open still logs out (issue #6 idle expiry; locator auth-guard BACKGROUND_HEADER).
+   */
+  readonly background: Omit<ApiClient, 'background'>;
 }
 
-export function createApiClient(fetchFn: Fetch = (i, init) => fetch(i, init), base = '/api'): ApiClient {
-  async function get<T>(path: string, schema: Schema<T>, signal?: AbortSignal): Promise<T> {
-    const res = await fetchFn(base + path, { headers: { accept: 'application/json' }, signal: signal ?? null });
+/** Header the locator reads as "not user activity" (locator/src/api/auth-guard.ts BACKGROUND_HEADER). */
+export const BACKGROUND_HEADER = 'x-rtls-background';
+
+interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  body?: unknown;
+  signal?: AbortSignal | undefined;
+  /** Send no bearer header and report nothing to the auth hooks (login). */
+  anonymous?: boolean;
+  /** Send the header but report nothing (logout: a dead session is what it wants anyway). */
+  quiet?: boolean;
+}
+
+/** Retry-After as seconds (RFC 9110 §10.2.3 also allows an HTTP date). */
+export function retryAfterSeconds(v: string | null, serverNow: number | null): number | null {
+  if (v === null || v.trim() === '') return null;
+  if (/^\d+$/.test(v.trim())) return Number(v.trim());
+  const t = Date.parse(v);
+  return Number.isNaN(t) || serverNow === null ? null : Math.max(0, Math.ceil((t - serverNow) / 1000));
+}
+
+function serverTime(res: Response): number | null {
+  const d = res.headers?.get('date');
+  if (!d) return null;
+  const t = Date.parse(d);
+  return Number.isNaN(t) ? null : t;
+}
+
+const NO_AUTH: AuthHooks = { token: () => null, onAuthError: () => {} };
+
+export function createApiClient(fetchFn: Fetch = (i, init) => fetch(i, init), base = '/api', auth: AuthHooks = NO_AUTH): ApiClient {
+  return { ...buildClient(fetchFn, base, auth, false), background: buildClient(fetchFn, base, auth, true) };
+}
+
+function buildClient(fetchFn: Fetch, base: string, auth: AuthHooks, background: boolean): Omit<ApiClient, 'background'> {
+  /** Sends the request and turns any non-2xx answer into an ApiError, after telling the auth hooks about it. */
+  async function send(path: string, o: RequestOptions, accept = 'application/json'): Promise<Response> {
+    const headers: Record<string, string> = { accept };
+    if (background) headers[BACKGROUND_HEADER] = '1';
+    const token = o.anonymous ? null : auth.token();
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    const init: RequestInit = { method: o.method ?? 'GET', headers, signal: o.signal ?? null };
+    if (o.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      init.body = JSON.stringify(o.body);
+    }
+    const res = await fetchFn(base + path, init);
+    if (res.ok) return res;
     let body: unknown = null;
     try {
       body = await res.json();
     } catch {
       body = null;
     }
-    if (!res.ok) {
-      const e = ErrorBodySchema.safeParse(body);
-      throw e.success
-        ? new ApiError(res.status, e.data.code, e.data.message)
-        : new ApiError(res.status, 'RTLS_ERR_INTERNAL', `HTTP ${res.status}`);
+    const e = ErrorBodySchema.safeParse(body);
+    // An HTTP-date Retry-After is read against the server's own Date header: no client clock involved.
+    const retry = res.status === 429 ? retryAfterSeconds(res.headers?.get('retry-after') ?? null, serverTime(res)) : null;
+    const err = e.success
+      ? new ApiError(res.status, e.data.code, e.data.message, retry)
+      : new ApiError(res.status, 'RTLS_ERR_INTERNAL', `HTTP ${res.status}`, retry);
+    if (!o.anonymous && !o.quiet && (isSessionEnded(err) || isPasswordChangeRequired(err))) auth.onAuthError(err, token);
+    throw err;
+  }
+  async function parse<T>(res: Response, path: string, schema: Schema<T>): Promise<T> {
+    let body: unknown = null;
+    try {
+      body = await res.json();
+    } catch {
+      body = null;
     }
     const r = schema.safeParse(body);
     if (!r.success) throw new ApiError(res.status, 'RTLS_ERR_VALIDATION', `Unexpected response from ${path}`);
     return r.data;
   }
+  async function call<T>(path: string, schema: Schema<T>, o: RequestOptions = {}): Promise<T> {
+    return parse(await send(path, o), path, schema);
+  }
+  async function timed<T>(path: string, schema: Schema<T>, o: RequestOptions = {}): Promise<Timed<T>> {
+    const res = await send(path, o);
+    return { body: await parse(res, path, schema), serverTime: serverTime(res) };
+  }
+  const get = <T>(path: string, schema: Schema<T>, signal?: AbortSignal) => call(path, schema, { signal });
+  const user = (u: string) => `/users/${encodeURIComponent(u)}`;
   return {
     floors: async () => (await get('/floors', FloorListResponseSchema)).floors,
     floor: (id) => get(`/floors/${encodeURIComponent(id)}`, FloorSchema),
@@ -118,5 +283,49 @@ export function createApiClient(fetchFn: Fetch = (i, init) => fetch(i, init), ba
     zoneVisits: (zone, query, signal) => get(historyPath({ kind: 'zone-visits', zone, query }), ZoneVisitsResponseSchema, signal),
     contacts: (tag, query, signal) => get(historyPath({ kind: 'contacts', tag, query }), ContactsResponseSchema, signal),
     csvUrl: (e, deidentify) => base + historyPath(e, deidentify ? { format: 'csv', deidentify: 'true' } : { format: 'csv' }),
+    async download(url) {
+      if (!url.startsWith(base)) throw new Error(`not an API URL: ${url}`);
+      return (await send(url.slice(base.length), {}, '*/*')).blob();
+    },
+
+    login: (username, password) => timed('/auth/login', LoginResponseSchema, { method: 'POST', body: { username, password }, anonymous: true }),
+    session: () => timed('/auth/session', SessionResponseSchema),
+    async logout() {
+      await send('/auth/logout', { method: 'POST', quiet: true });
+    },
+    async changePassword(currentPassword, newPassword) {
+      await send('/auth/password', { method: 'POST', body: { currentPassword, newPassword } });
+    },
+    startBreakGlass: (reason, minutes) => timed('/auth/break-glass', SessionResponseSchema, { method: 'POST', body: { reason, minutes } }),
+    endBreakGlass: () => timed('/auth/break-glass', SessionResponseSchema, { method: 'DELETE' }),
+
+    users: async (signal) => (await get('/users', UserListResponseSchema, signal)).users,
+    createUser: (u) => call('/users', UserWithPasswordResponseSchema, { method: 'POST', body: u }),
+    updateUser: (username, u) => call(user(username), UserSchema, { method: 'PATCH', body: u }),
+    resetPassword: (username) => call(`${user(username)}/password-reset`, UserWithPasswordResponseSchema, { method: 'POST' }),
+
+    async audit(q, signal) {
+      return (await get(`/audit${auditQueryString(q)}`, AuditListResponseSchema, signal)).records;
+    },
+    verifyAudit: () => get('/audit/verify', AuditVerifyResponseSchema),
+    securityAlarms: async (signal) => (await get('/security/alarms', SecurityAlarmListResponseSchema, signal)).alarms,
+
+    patients: async (q, signal) => (await get(`/patients?${new URLSearchParams({ q }).toString()}`, PatientListResponseSchema, signal)).patients,
+    patient: (tag, signal) => get(`/patients/${encodeURIComponent(tag)}`, PatientSchema, signal),
   };
+}
+
+/** "?actor=…&action=…" for GET /api/audit; empty filters are left out ("" → no filter, not "match empty"). */
+export function auditQueryString(q: AuditQuery): string {
+  const p = new URLSearchParams();
+  if (q.actor?.trim()) p.set('actor', q.actor.trim());
+  if (q.action) p.set('action', q.action);
+  if (q.patient?.trim()) p.set('patient', q.patient.trim());
+  if (q.from !== undefined) p.set('from', String(Math.round(q.from)));
+  if (q.to !== undefined) p.set('to', String(Math.round(q.to)));
+  if (q.breakGlass !== undefined) p.set('breakGlass', String(q.breakGlass));
+  if (q.limit !== undefined) p.set('limit', String(q.limit));
+  if (q.before !== undefined) p.set('before', String(q.before));
+  const s = p.toString();
+  return s === '' ? '' : `?${s}`;
 }

@@ -7,6 +7,13 @@ export function ConnectionBanner() {
   const { stores, now } = useApp();
   const status = stores.connection.status;
   return (
+    <>
+    <Show when={status().state === 'refused'}>
+      <div class="connection-banner" role="alert" data-testid="connection-banner" data-state="refused">
+        <strong>Live feed refused for your role.</strong>
+        <span>The server does not send live positions to this account; ask an administrator if you need them.</span>
+      </div>
+    </Show>
     <Show when={status().state === 'disconnected'}>
       <div class="connection-banner" role="alert" data-testid="connection-banner">
         <strong>Live feed disconnected — reconnecting…</strong>
@@ -15,5 +22,6 @@ export function ConnectionBanner() {
         </span>
       </div>
     </Show>
+    </>
   );
 }

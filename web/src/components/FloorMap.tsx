@@ -1,7 +1,7 @@
 import L from 'leaflet';
 import { gatewayHash } from '../stores/gateway-diagnostics.ts';
 import { createEffect, on, onCleanup, onMount, untrack } from 'solid-js';
-import type { Floor, GatewayInfo, TagKind } from '@rtls/protocol';
+import type { Floor, GatewayInfo, TagKind, TagSummary } from '@rtls/protocol';
 import { useApp } from '../context.ts';
 import { floorBounds, pixelsPerMetre, ringBox, ringCentroid, ringToLatLngs, toLatLng, type XY } from '../map/coords.ts';
 import { MotionModel } from '../map/interpolate.ts';
@@ -413,15 +413,37 @@ export function FloorMap(props: FloorMapProps = {}) {
       tryFocus();
     });
 
+    // A tag under the pointer is named in a tooltip: its label, and the patient's name and MRN only when the server
+    // sent them for this viewer (issue #6 item 3). Built as DOM text, never HTML: names are not markup.
+    const hover = L.tooltip({ direction: 'top', offset: L.point(0, -8), className: 'tag-tooltip', opacity: 1 });
+    let hoverKey = '';
+    const showHover = (id: string | null, at: L.LatLng) => {
+      const t = id === null ? undefined : tags.get(id);
+      if (!t) {
+        if (hoverKey !== '') map.closeTooltip(hover);
+        hoverKey = '';
+        return;
+      }
+      const key = tooltipKey(t.summary);
+      if (key !== hoverKey) {
+        hover.setContent(tooltipContent(t.summary));
+        hoverKey = key;
+      }
+      hover.setLatLng(at);
+      if (!map.hasLayer(hover)) hover.openOn(map);
+    };
+
     map.on('zoomend', updateLabels);
     map.on('click', (e: L.LeafletMouseEvent) => {
       if (replayActive()) return; // the live markers are not drawn: nothing to pick
       ui.select(layer.hitTest(e.containerPoint.x, e.containerPoint.y, 12));
     });
     map.on('mousemove', (e: L.LeafletMouseEvent) => {
-      const hit = !replayActive() && layer.hitTest(e.containerPoint.x, e.containerPoint.y, 12) !== null;
-      el.classList.toggle('over-marker', hit);
+      const id = replayActive() ? null : layer.hitTest(e.containerPoint.x, e.containerPoint.y, 12);
+      el.classList.toggle('over-marker', id !== null);
+      showHover(id, e.latlng);
     });
+    map.on('mouseout', () => showHover(null, map.getCenter()));
 
     const ro = new ResizeObserver(() => map.invalidateSize({ animate: false }));
     ro.observe(el);
@@ -468,6 +490,26 @@ export function FloorMap(props: FloorMapProps = {}) {
       aria-label="Floor plan with live tag positions"
     />
   );
+}
+
+function tooltipKey(s: TagSummary): string {
+  const id = s.patient?.identity;
+  return `${s.id}\n${s.label}\n${id ? `${id.name}\n${id.mrn}` : ''}`;
+}
+
+function tooltipContent(s: TagSummary): HTMLElement {
+  const box = document.createElement('div');
+  const label = document.createElement('strong');
+  label.textContent = s.label;
+  box.append(label);
+  const id = s.patient?.identity;
+  if (id) {
+    const who = document.createElement('div');
+    who.className = 'tooltip-patient';
+    who.textContent = `${id.name} · MRN ${id.mrn}`;
+    box.append(who);
+  }
+  return box;
 }
 
 function escapeHtml(s: string): string {

@@ -39,7 +39,7 @@ export function GatewayDetail(props: GatewayDetailProps) {
     if (id === null) return;
     poller = createPoller(timers, DETAIL_REFRESH_MS, async (signal) => {
       try {
-        const r = await api.gateway(id, signal);
+        const r = await api.background.gateway(id, signal);
         if (!signal.aborted) d.setDetail(id, r);
       } catch (e) {
         if (!signal.aborted) d.detailFailed(id, toDetailError(e));

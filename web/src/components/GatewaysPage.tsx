@@ -24,7 +24,8 @@ export function GatewaysPage(props: GatewaysPageProps) {
   // The list refreshes only while this page is shown.
   const listPoller = createPoller(timers, LIST_REFRESH_MS, async (signal) => {
     try {
-      const list = await api.gateways(signal);
+      // Polling is not the user being there: it must not keep an idle session alive.
+      const list = await api.background.gateways(signal);
       if (!signal.aborted) d.setList(list);
     } catch (e) {
       if (signal.aborted) return;

@@ -1,16 +1,22 @@
-import { createMemo } from 'solid-js';
+import { createMemo, Show } from 'solid-js';
 import { useApp } from '../context.ts';
 import { GATEWAYS_HASH } from '../stores/gateway-diagnostics.ts';
-import { REPLAY_HASH, type AppRoute } from '../stores/replay.ts';
+import { REPLAY_HASH } from '../stores/replay.ts';
+import { ALARMS_HASH, AUDIT_HASH, USERS_HASH, type AppView } from '../stores/routes.ts';
+import { UserMenu } from './UserMenu.tsx';
 
 export interface HeaderProps {
   /** The view shown, for the navigation tabs. */
-  view: AppRoute['view'];
+  view: AppView;
 }
 
+const SUBTITLE: Partial<Record<AppView, string>> = {
+  gateways: 'Gateways', replay: 'Replay', users: 'Users', audit: 'Audit log', alarms: 'Security alarms', password: 'Account',
+};
+
 export function Header(props: HeaderProps) {
-  const { stores } = useApp();
-  const { tags, floors, gateways, connection } = stores;
+  const { stores, auth } = useApp();
+  const { tags, floors, gateways, connection, securityAlarms } = stores;
   const onFloor = createMemo(() => {
     tags.version();
     return tags.onFloor(floors.current()).length;
@@ -24,18 +30,36 @@ export function Header(props: HeaderProps) {
     const f = floors.current();
     return f === null ? '#' : `#floor=${encodeURIComponent(f)}`;
   };
-  const stateLabel = () => ({ connecting: 'Connecting…', live: 'Live', disconnected: 'Offline' })[connection.status().state];
+  const current = (v: AppView) => (props.view === v ? 'page' : undefined);
+  const stateLabel = () => ({ connecting: 'Connecting…', live: 'Live', disconnected: 'Offline', refused: 'No access' })[connection.status().state];
   return (
     <header class="app-header">
       <div class="brand">
         <span class="brand-mark" aria-hidden="true" />
         <h1>Open Hospital RTLS</h1>
-        <span class="brand-sub">{props.view === 'gateways' ? 'Gateways' : props.view === 'replay' ? 'Replay' : (floors.summary(floors.current())?.name ?? 'Live map')}</span>
+        <span class="brand-sub">{SUBTITLE[props.view] ?? (floors.summary(floors.current())?.name ?? 'Live map')}</span>
       </div>
+      {/* Only what the role may use is offered (ROLE_PERMISSIONS); the server refuses the rest regardless. */}
       <nav class="view-nav" aria-label="Views">
-        <a href={mapHref()} aria-current={props.view === 'map' ? 'page' : undefined} data-testid="nav-map">Live map</a>
-        <a href={REPLAY_HASH} aria-current={props.view === 'replay' ? 'page' : undefined} data-testid="nav-replay">Replay</a>
-        <a href={GATEWAYS_HASH} aria-current={props.view === 'gateways' ? 'page' : undefined} data-testid="nav-gateways">Gateways</a>
+        <a href={mapHref()} aria-current={current('map')} data-testid="nav-map">Live map</a>
+        <Show when={auth.can('history:view')}>
+          <a href={REPLAY_HASH} aria-current={current('replay')} data-testid="nav-replay">Replay</a>
+        </Show>
+        <a href={GATEWAYS_HASH} aria-current={current('gateways')} data-testid="nav-gateways">Gateways</a>
+        <Show when={auth.can('security-alarms:view')}>
+          <a href={ALARMS_HASH} aria-current={current('alarms')} data-testid="nav-alarms">
+            Security
+            <Show when={securityAlarms.unseen() > 0}>
+              <span class="nav-badge" data-testid="nav-alarms-unseen" aria-label={`${securityAlarms.unseen()} new`}>{securityAlarms.unseen()}</span>
+            </Show>
+          </a>
+        </Show>
+        <Show when={auth.can('users:manage')}>
+          <a href={USERS_HASH} aria-current={current('users')} data-testid="nav-users">Users</a>
+        </Show>
+        <Show when={auth.can('audit:view')}>
+          <a href={AUDIT_HASH} aria-current={current('audit')} data-testid="nav-audit">Audit</a>
+        </Show>
       </nav>
       <dl class="header-stats">
         <div>
@@ -51,6 +75,7 @@ export function Header(props: HeaderProps) {
         <span class="dot" aria-hidden="true" />
         {stateLabel()}
       </span>
+      <UserMenu />
     </header>
   );
 }

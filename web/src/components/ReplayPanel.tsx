@@ -4,9 +4,10 @@ import { useApp } from '../context.ts';
 import { humanise, KIND_LABEL } from '../format.ts';
 import { KIND_STYLE } from '../map/palette.ts';
 import {
-  EMPTY_REPLAY, formatDwell, loadErrorText, replayHash, resolveRange, spansDays, type AppRoute, type ReplayParams, type ReplaySlice,
+  EMPTY_REPLAY, formatDwell, loadErrorText, replayHash, resolveRange, spansDays, type ReplayParams, type ReplaySlice,
   type ReplayTab,
 } from '../stores/replay.ts';
+import type { AppRoute } from '../stores/routes.ts';
 import { ReplayContacts } from './ReplayContacts.tsx';
 import { ReplayExport } from './ReplayExport.tsx';
 import { createTagLabel, createZoneLookup } from './ReplayLookups.tsx';

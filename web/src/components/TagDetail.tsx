@@ -64,6 +64,35 @@ export function TagDetail() {
                     ×
                   </button>
                 </div>
+                {/* Identity only when the server sent it for this viewer's scope (protocol tags.ts `patient.identity`). */}
+                <Show when={v().summary.patient}>
+                  {(p) => (
+                    <Show
+                      when={p().identity}
+                      fallback={
+                        <dl class="detail-grid patient-grid">
+                          <dt>Unit</dt>
+                          <dd data-testid="detail-patient-unit">{p().unit}</dd>
+                        </dl>
+                      }
+                    >
+                      {(id) => (
+                        <dl class="detail-grid patient-grid identity" data-testid="detail-patient">
+                          <dt>Patient</dt>
+                          <dd class="strong" data-testid="detail-patient-name">{id().name}</dd>
+                          <dt>MRN</dt>
+                          <dd class="mono" data-testid="detail-patient-mrn">{id().mrn}</dd>
+                          <Show when={id().birthDate}>
+                            <dt>Born</dt>
+                            <dd>{id().birthDate}</dd>
+                          </Show>
+                          <dt>Unit</dt>
+                          <dd data-testid="detail-patient-unit">{p().unit}</dd>
+                        </dl>
+                      )}
+                    </Show>
+                  )}
+                </Show>
                 <dl class="detail-grid">
                   <dt>Room</dt>
                   <dd data-testid="detail-room" class="strong">{room()}</dd>

@@ -2,7 +2,7 @@ import type { LiveServerMessage } from '@rtls/protocol';
 import type { Stores } from '../stores/index.ts';
 
 /** Routes each validated live message to the slice that owns its domain. */
-export function createDispatcher(stores: Pick<Stores, 'tags' | 'gateways' | 'connection'>): (msg: LiveServerMessage) => void {
+export function createDispatcher(stores: Pick<Stores, 'tags' | 'gateways' | 'connection' | 'securityAlarms'>): (msg: LiveServerMessage) => void {
   return (msg) => {
     switch (msg.type) {
       case 'snapshot':
@@ -25,6 +25,9 @@ export function createDispatcher(stores: Pick<Stores, 'tags' | 'gateways' | 'con
         // Rooms already arrive on each fix; zone events are for the alarm console (DESIGN.md §5), not the map.
         return;
       case 'pong':
+        return;
+      case 'security-alarm':
+        stores.securityAlarms.add(msg.alarm);
         return;
     }
   };

@@ -21,7 +21,20 @@ export interface Timers {
 export interface LiveFeedOptions {
   /** URL for a connection subscribed to `floor` (null = all floors). Called on every (re)connect. */
   url: (floor: string | null) => string;
-  createSocket: (url: string) => SocketLike;
+  /** `protocols`: the WebSocket subprotocols to offer (the bearer token rides in one: a browser cannot set headers). */
+  createSocket: (url: string, protocols: string[]) => SocketLike;
+  /** Subprotocols for each (re)connect; read per connect, so a new session's token is used. */
+  protocols?: () => string[];
+  /**
+   * The server closed the socket because the session ended (4401) or the role may not see the feed (4403). The feed
+   * has stopped by then: reconnecting would be refused the same way.
+   */
+  onAuthClose?: (code: typeof WS_SESSION_ENDED | typeof WS_FORBIDDEN) => void;
+  /**
+   * A socket closed before it ever opened while the server could be reached: a server that refuses the upgrade with
+   * HTTP 401 looks exactly like this to a browser, which is never shown the status. The app may check the session.
+   */
+  onClosedBeforeOpen?: () => void;
   clock: Clock;
   random: () => number;
   timers: Timers;
@@ -36,6 +49,12 @@ export interface LiveFeedOptions {
 }
 
 const OPEN = 1;
+/** Close codes of /api/live (issue #6): the session ended, or the role may not see the feed. */
+export const WS_SESSION_ENDED = 4401;
+export const WS_FORBIDDEN = 4403;
+/** Subprotocol the server selects; the second offered one carries the token (`rtls.bearer.<token>`). */
+export const WS_PROTOCOL = 'rtls.v1';
+export const bearerProtocols = (token: string | null): string[] => (token === null ? [WS_PROTOCOL] : [WS_PROTOCOL, `rtls.bearer.${token}`]);
 
 export type BadMessageReason = 'not-text' | 'not-json' | 'schema';
 
@@ -82,6 +101,15 @@ export class LiveFeed {
     }
   }
 
+  /** Reconnect at once: a changed patient scope (break-glass began or ended) needs a fresh snapshot from the server. */
+  restart(): void {
+    if (this.stopped) return;
+    const floor = this.floor;
+    this.stop();
+    this.attempt = 0;
+    this.start(floor);
+  }
+
   /** Switch the subscription; the server answers with a fresh snapshot for that floor. */
   setFloor(floor: string | null): void {
     this.floor = floor;
@@ -124,15 +152,17 @@ export class LiveFeed {
     this.o.connection.connecting(now);
     let s: SocketLike;
     try {
-      s = this.o.createSocket(this.o.url(this.floor));
+      s = this.o.createSocket(this.o.url(this.floor), this.o.protocols?.() ?? [WS_PROTOCOL]);
     } catch {
       this.scheduleReconnect();
       return;
     }
     this.socket = s;
     this.subscribedFloor = this.floor;
+    let opened = false;
     s.onopen = () => {
       if (s !== this.socket) return;
+      opened = true;
       this.lastMessageAt = this.o.clock();
       this.o.connection.live(this.lastMessageAt);
       // The floor may have changed while the socket was connecting with the old floor in its URL.
@@ -146,10 +176,20 @@ export class LiveFeed {
     s.onerror = () => {
       // Browsers always follow an error with close; reconnecting happens there, once.
     };
-    s.onclose = () => {
+    s.onclose = (ev) => {
       if (s !== this.socket) return;
       this.socket = null;
       detach(s);
+      const code = ev?.code;
+      if (code === WS_SESSION_ENDED || code === WS_FORBIDDEN) {
+        // Not an outage: every retry would be refused alike (issue #6: no reconnect loop after a logout).
+        this.stopped = true;
+        this.clearTimers();
+        if (code === WS_FORBIDDEN) this.o.connection.refused(this.o.clock());
+        this.o.onAuthClose?.(code);
+        return;
+      }
+      if (!opened) this.o.onClosedBeforeOpen?.();
       this.scheduleReconnect();
     };
   }

@@ -1,6 +1,7 @@
 import { createSignal, type Accessor } from 'solid-js';
 
-export type ConnectionState = 'connecting' | 'live' | 'disconnected';
+/** `refused`: the server closed the feed for this role (4403); it is not retried. */
+export type ConnectionState = 'connecting' | 'live' | 'disconnected' | 'refused';
 
 export interface ConnectionStatus {
   state: ConnectionState;
@@ -21,6 +22,7 @@ export interface ConnectionSlice {
   connecting(now: number): void;
   live(now: number): void;
   disconnected(now: number, nextRetryAt: number): void;
+  refused(now: number): void;
   countBad(reason: string): void;
   countReceived(): void;
   setServerError(err: { code: string; message: string }): void;
@@ -50,6 +52,9 @@ export function createConnectionSlice(now: number): ConnectionSlice {
       const s = status();
       const since = s.state === 'disconnected' ? s.since : t;
       setStatus({ state: 'disconnected', since, attempts: s.attempts + 1, nextRetryAt });
+    },
+    refused(t) {
+      setStatus({ state: 'refused', since: t, attempts: 0, nextRetryAt: null });
     },
     countBad(reason) {
       setBad((b) => ({ ...b, [reason]: (b[reason] ?? 0) + 1 }));

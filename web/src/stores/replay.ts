@@ -5,7 +5,6 @@ import {
 } from '@rtls/protocol';
 import { ApiError, type RangeQuery } from '../api/client.ts';
 import type { XY } from '../map/coords.ts';
-import { parseRoute, type Route } from './gateway-diagnostics.ts';
 import type { LoadState } from './floors.ts';
 
 /**
@@ -37,8 +36,6 @@ export interface ReplayParams {
 }
 
 export type ReplayRoute = { view: 'replay' } & ReplayParams;
-/** Every view the app has: the map, the gateway pages and the replay. */
-export type AppRoute = Route | ReplayRoute;
 
 export const REPLAY_HASH = '#/replay';
 
@@ -86,11 +83,6 @@ export function replayHash(p: Partial<ReplayParams>): string {
   if (p.radiusM !== undefined && p.radiusM !== DEFAULT_RADIUS_M) q.set('radius', String(p.radiusM));
   const s = q.toString();
   return s === '' ? REPLAY_HASH : `${REPLAY_HASH}?${s}`;
-}
-
-/** The replay route first, then the map and gateway routes as before. */
-export function parseAppRoute(hash: string): AppRoute {
-  return parseReplayRoute(hash) ?? parseRoute(hash);
 }
 
 // ── Ranges and resolution ──────────────────────────────────────────────────────────────────────────────────────────
