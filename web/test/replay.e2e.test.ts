@@ -145,8 +145,15 @@ describe.skipIf(skip)('replay view end to end (chromium)', () => {
 
   it('scrubbing the slider moves the marker to the trail position at that time, on that time\'s floor', async () => {
     // Two fixes far enough apart that the marker visibly moves between them.
-    const a = fixes[Math.floor(fixes.length * 0.2)]!;
-    const b = fixes.slice(fixes.indexOf(a)).reduce((best, f) => (Math.hypot(f.x - a.x, f.y - a.y) > Math.hypot(best.x - a.x, best.y - a.y) ? f : best), a);
+    // The farthest-apart pair (earlier, later): the walk may have happened anywhere in the range, so a fixed starting
+    // fix (it was the one at 20 %) could sit after the walk (CI saw 0.8 m).
+    let a = fixes[0]!;
+    let b = a;
+    for (let i = 0; i < fixes.length; i++) {
+      for (let j = i + 1; j < fixes.length; j++) {
+        if (Math.hypot(fixes[j]!.x - fixes[i]!.x, fixes[j]!.y - fixes[i]!.y) > Math.hypot(b.x - a.x, b.y - a.y)) [a, b] = [fixes[i]!, fixes[j]!];
+      }
+    }
     expect(Math.hypot(b.x - a.x, b.y - a.y)).toBeGreaterThanOrEqual(MOVED_M / 2);
     const res = chooseResolution(to - from);
     const gap = gapMs(res);
