@@ -3,6 +3,7 @@
  * state, stores, API and live feed on the other. The pipeline never does I/O; it reports through a PipelineSink.
  */
 import type {
+  TagFlag,
   DropReason, Fix, GatewayFormat, GatewayStatus, GatewayTech, TagSummary, ZoneEvent,
 } from '@rtls/protocol';
 
@@ -48,8 +49,11 @@ export interface RegistryView {
 
 /** Everything the pipeline emits. Fan-out to live state, history store and live feed happens outside. */
 export interface PipelineSink {
-  /** A tag read was accepted (before positioning): last-seen and battery bookkeeping. */
-  tagSeen(tag: string, t: number, battery: number | undefined): void;
+  /**
+   * A tag read was accepted (before positioning): last-seen and battery bookkeeping, and the tag's flags (tamper,
+   * band cut, button) for the rules (issue #7).
+   */
+  tagSeen(tag: string, t: number, battery: number | undefined, flags?: readonly TagFlag[]): void;
   fix(fix: Fix): void;
   zoneEvent(event: ZoneEvent): void;
   gatewayStatus(status: GatewayStatus, receivedAt: number): void;

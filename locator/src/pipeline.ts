@@ -463,7 +463,7 @@ export function createPipeline(opts: CreatePipelineOptions): Pipeline {
 
   function accept(read: Read, gateway: GatewayRecord, t: number, receivedAt: number, info: { topic: string; gatewayId: string }): void {
     counters.reads++;
-    sink.tagSeen(read.tag, t, read.bat);
+    sink.tagSeen(read.tag, t, read.bat, read.flags);
     let st = tags.get(read.tag);
     if (!st) {
       st = {

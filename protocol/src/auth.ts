@@ -27,15 +27,21 @@ export const PermissionSchema = z.enum([
   'audit:view',
   /** Unusual-access alarms raised from the audit log. */
   'security-alarms:view',
+  /** The alarm console: see alarms (subjects as the patient scope allows). */
+  'alarms:view',
+  /** Acknowledge, assign, resolve alarms; bypass a subject or door for a while. */
+  'alarms:act',
+  /** Rules, pairings, webhooks. */
+  'rules:write',
 ]);
 export type Permission = z.infer<typeof PermissionSchema>;
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = Object.freeze({
-  security: ['map:view', 'history:view', 'patients:enrol', 'audit:view', 'security-alarms:view'],
-  clinical: ['map:view', 'history:view', 'patients:enrol'],
-  materials: ['map:view', 'history:view'],
-  biomed: ['map:view', 'history:view'],
-  admin: ['map:view', 'history:view', 'patients:enrol', 'registry:write', 'users:manage', 'audit:view', 'security-alarms:view'],
+  security: ['map:view', 'history:view', 'patients:enrol', 'audit:view', 'security-alarms:view', 'alarms:view', 'alarms:act'],
+  clinical: ['map:view', 'history:view', 'patients:enrol', 'alarms:view', 'alarms:act'],
+  materials: ['map:view', 'history:view', 'alarms:view'],
+  biomed: ['map:view', 'history:view', 'alarms:view', 'alarms:act'],
+  admin: ['map:view', 'history:view', 'patients:enrol', 'registry:write', 'users:manage', 'audit:view', 'security-alarms:view', 'alarms:view', 'rules:write'],
 });
 
 /**
@@ -193,6 +199,7 @@ export const AuditActionSchema = z.enum([
   'login', 'login-failed', 'logout', 'password-change',
   'view-location', 'view-history', 'view-live', 'view-identity', 'export',
   'break-glass', 'acknowledge-alarm', 'change-registry', 'change-user', 'enrol-patient', 'view-audit',
+  'assign-alarm', 'resolve-alarm', 'bypass', 'change-rules', 'view-alarms',
 ]);
 export type AuditAction = z.infer<typeof AuditActionSchema>;
 

@@ -20,6 +20,8 @@ export const ERRORS = Object.freeze({
   RTLS_ERR_GATEWAY_NOT_FOUND: { status: 404, message: 'Gateway not found' },
   RTLS_ERR_USER_NOT_FOUND: { status: 404, message: 'User not found' },
   RTLS_ERR_PATIENT_NOT_FOUND: { status: 404, message: 'No patient is enrolled on this tag' },
+  RTLS_ERR_ALARM_NOT_FOUND: { status: 404, message: 'Alarm not found' },
+  RTLS_ERR_RULE_NOT_FOUND: { status: 404, message: 'Rule not found' },
   RTLS_ERR_CONFLICT: { status: 409, message: 'Conflicts with the current state' },
   RTLS_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'Payload too large' },
   RTLS_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests' },

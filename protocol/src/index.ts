@@ -12,5 +12,6 @@ export * from './errors.ts';
 export * from './validation.ts';
 export * from './api.ts';
 export * from './history.ts';
+export * from './alarms.ts';
 export * from './ws.ts';
 export * from './runtime.ts';

@@ -6,6 +6,7 @@ import { GatewayInfoSchema } from './api.ts';
 import { ErrorCodeSchema } from './errors.ts';
 import { EpochMsSchema } from './reads.ts';
 import { SecurityAlarmSchema } from './auth.ts';
+import { AlarmSchema } from './alarms.ts';
 
 /**
  * WebSocket /api/live. On connect the server sends one `snapshot`; then deltas, discriminated by `type`.
@@ -26,12 +27,14 @@ export const LiveZoneEventSchema = z.strictObject({ type: z.literal('zone'), eve
 export const LiveGatewaySchema = z.strictObject({ type: z.literal('gateway'), gateway: GatewayInfoSchema });
 export const LiveErrorSchema = z.strictObject({ type: z.literal('error'), code: ErrorCodeSchema, message: z.string() });
 export const LivePongSchema = z.strictObject({ type: z.literal('pong'), t: EpochMsSchema });
+/** An alarm opened or changed (issue #7): to viewers with `alarms:view`, filtered like tags (patient scope). */
+export const LiveAlarmSchema = z.strictObject({ type: z.literal('alarm'), alarm: AlarmSchema });
 /** Unusual-access alarms, to viewers with `security-alarms:view` only. */
 export const LiveSecurityAlarmSchema = z.strictObject({ type: z.literal('security-alarm'), alarm: SecurityAlarmSchema });
 
 export const LiveServerMessageSchema = z.discriminatedUnion('type', [
   LiveSnapshotSchema, LiveFixesSchema, LiveTagsSchema, LiveZoneEventSchema, LiveGatewaySchema, LiveErrorSchema, LivePongSchema,
-  LiveSecurityAlarmSchema,
+  LiveSecurityAlarmSchema, LiveAlarmSchema,
 ]);
 export type LiveServerMessage = z.infer<typeof LiveServerMessageSchema>;
 export type LiveSnapshot = z.infer<typeof LiveSnapshotSchema>;
