@@ -10,7 +10,7 @@
 import pino, { type Logger } from 'pino';
 import { TOPIC_ROOT, gatewayTopicFilters, systemClock, type Clock, type GatewayCredentials, type MessageSource } from '@rtls/protocol';
 import { loadSite } from '@rtls/floorplans';
-import { createBroker, loadBrokerConfig, type RtlsBroker } from '@rtls/broker';
+import { createBroker, credentialsAuthenticator, loadBrokerConfig, loadCredentialsFile, type Authenticator, type RtlsBroker } from '@rtls/broker';
 import {
   createLocatorService, createMqttSource, loadLocatorConfig, openRegistry, type LocatorService, type Registry,
 } from '@rtls/locator';
@@ -61,13 +61,17 @@ export async function startDemo(opts: { env?: Record<string, string | undefined>
       source = external;
       brokerUrl = simConfig.mqttUrl ?? locatorConfig.mqtt.url;
     } else {
+      // Services besides the gateways (a nurse-call bridge subscribing to rtls/v1/alarms/#): RTLS_BROKER_CREDENTIALS_FILE.
+      const services: Authenticator | null = brokerConfig.credentialsFile
+        ? await credentialsAuthenticator(loadCredentialsFile(brokerConfig.credentialsFile))
+        : null;
       broker = await createBroker({
         config: brokerConfig,
         clock,
         logger: logger.child({ svc: 'broker' }),
         authenticate: async (username, password) => {
           const gatewayId = await registry.authenticateGateway(username, password);
-          if (!gatewayId) return null;
+          if (!gatewayId) return services ? services(username, password) : null;
           // Vendor gateways also publish on their own topic filter (issue #4); read fresh, as gateways can be added.
           const g = registry.view().gateway(gatewayId);
           // The stamp lets the broker notice a rotation or revocation and disconnect the gateway (issue #6 item 6).
@@ -76,6 +80,7 @@ export async function startDemo(opts: { env?: Record<string, string | undefined>
             ? { kind: 'gateway', gatewayId, topics: gatewayTopicFilters(g.format, g.topic), ...(credentialStamp ? { credentialStamp } : {}) }
             : { kind: 'gateway', gatewayId, ...(credentialStamp ? { credentialStamp } : {}) };
         },
+        // Gateways: their registry credentials may be rotated or revoked. Services from the file: fixed for the process.
         revalidate: async (p) => p.kind !== 'gateway' || (p.credentialStamp !== undefined && registry.gatewayCredentialStamp(p.gatewayId) === p.credentialStamp),
       });
       closers.push(() => broker!.close());
@@ -85,7 +90,13 @@ export async function startDemo(opts: { env?: Record<string, string | undefined>
 
     const service = await createLocatorService({
       config: locatorConfig, site, registry, messageSource: source, clock, logger: logger.child({ svc: 'locator' }),
-      ...(broker ? { onGatewayCredentialsRevoked: () => broker!.revalidateNow() } : {}),
+      ...(broker ? {
+        onGatewayCredentialsRevoked: () => broker!.revalidateNow(),
+        // Alarm notifications on rtls/v1/alarms/… for nurse call, pagers and door controllers (issue #7 item 4).
+        publishAlarm: (topic: string, payload: Buffer, o: { qos: 1; retain: false }) => new Promise<void>((resolve, reject) => {
+          broker!.aedes.publish({ cmd: 'publish', topic, payload, qos: o.qos, retain: o.retain, dup: false }, (err) => (err ? reject(err) : resolve()));
+        }),
+      } : {}),
     });
     closers.push(() => service.close());
     const { url, port } = await service.listen();

@@ -65,6 +65,27 @@ const ROUTE_AUTH: Record<string, RouteAuth> = {
   'GET /api/audit': 'audit:view',
   'GET /api/audit/verify': 'audit:view',
   'GET /api/security/alarms': 'security-alarms:view',
+  // Alarms, rules and delivery (issue #7).
+  'GET /api/alarms': 'alarms:view',
+  'GET /api/alarms/:id': 'alarms:view',
+  'POST /api/alarms/:id/acknowledge': 'alarms:act',
+  'POST /api/alarms/:id/assign': 'alarms:act',
+  'POST /api/alarms/:id/resolve': 'alarms:act',
+  'GET /api/bypasses': 'alarms:view',
+  'POST /api/bypasses': 'alarms:act',
+  'DELETE /api/bypasses/:id': 'alarms:act',
+  'GET /api/rules': 'alarms:view',
+  'GET /api/rules/:id': 'alarms:view',
+  'POST /api/rules': 'rules:write',
+  'PUT /api/rules/:id': 'rules:write',
+  'DELETE /api/rules/:id': 'rules:write',
+  'GET /api/pairings': 'alarms:view',
+  'PUT /api/pairings': 'alarms:act',
+  'DELETE /api/pairings/:subject': 'alarms:act',
+  'GET /api/webhooks': 'rules:write',
+  'POST /api/webhooks': 'rules:write',
+  'DELETE /api/webhooks/:id': 'rules:write',
+  'GET /api/deliveries': 'rules:write',
 };
 /** Routes that show patient identity: refused (403) to roles whose patient scope is pseudonymous. */
 const IDENTITY_ROUTES = new Set(['GET /api/patients', 'GET /api/patients/:tag']);
@@ -124,6 +145,7 @@ function harmless(path: string): string {
   return path
     .replace(':username', 'no-such-user')
     .replace(':tag', encodeURIComponent('ble:DEADBEEF0001'))
+    .replace(':subject', encodeURIComponent('ble:DEADBEEF0001'))
     .replace(':id', 'no-such-id')
     .replace('*', 'index.html');
 }
@@ -211,7 +233,11 @@ describe('security: the running demo over real sockets', () => {
     switch (path) {
       case '/api/health': case '/api/floors': case '/api/gateways': case '/api/calibration': case '/api/auth/session':
       case '/api/users': case '/api/security/alarms': case '/api/audit/verify':
+      case '/api/bypasses': case '/api/rules': case '/api/pairings': case '/api/webhooks': case '/api/deliveries':
         return [path];
+      case '/api/alarms': return ['/api/alarms?limit=1000', '/api/alarms?state=resolved&limit=1000'];
+      case '/api/alarms/:id': return ['/api/alarms/1', '/api/alarms/2', '/api/alarms/3'];
+      case '/api/rules/:id': return ['/api/rules/site-low-battery'];
       case '/api/live': return ['/api/live'];
       case '/api/floors/:id': return ids.floors.map((f) => `/api/floors/${f}`);
       case '/api/tags': return ['/api/tags?limit=5000', '/api/tags?kind=patient', `/api/tags?q=${encodeURIComponent('Cot 77')}`];

@@ -10,8 +10,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Site } from '@rtls/floorplans';
 import {
-  GATEWAY_READS_FILTER, GATEWAY_STATUS_FILTER, gatewayTopicFilters,
-  type Clock, type DropReason, type Fix, type GatewayStatus, type InboundMessage, type MessageSource, type ZoneEvent,
+  ALARMS_TOPIC_PREFIX, GATEWAY_READS_FILTER, GATEWAY_STATUS_FILTER, gatewayTopicFilters,
+  type Clock, type DropReason, type Fix, type GatewayStatus, type TagFlag, type InboundMessage, type MessageSource, type ZoneEvent,
 } from '@rtls/protocol';
 import type { LocatorConfig } from './config.ts';
 import type { PipelineSink, PipelineStats } from './contracts.ts';
@@ -27,6 +27,15 @@ import { createLiveState, type LiveState, type LiveStateCounts } from './state/l
 import { createLiveHub, type LiveHubStats, type LiveViewer } from './live/live-hub.ts';
 import { openAccess, type OpenedAccess } from './auth/open-access.ts';
 import { projectTag } from './auth/viewer.ts';
+import { createRuleEngine } from './rules/rule-engine.ts';
+import { siteRules } from './rules/site-rules.ts';
+import type { ConditionChange } from './rules/rule-types.ts';
+import { openRuleStore } from './alarms/rule-store.ts';
+import { openDeliveryStore } from './alarms/delivery-store.ts';
+import { createAlarmManager, type AlarmManager } from './alarms/alarm-manager.ts';
+import { createWebhookDelivery } from './alarms/webhook-delivery.ts';
+import { createMqttAlarmPublisher, type AlarmPublish } from './alarms/mqtt-delivery.ts';
+import { projectAlarm } from './alarms/alarm-view.ts';
 import type { FastifyRequest } from 'fastify';
 import { buildApi } from './api/build-api.ts';
 import type { HealthParts } from './api/routes.ts';
@@ -51,6 +60,8 @@ export interface LocatorServiceDeps {
   store?: HistoryStore;
   /** Called after a gateway's MQTT credentials are revoked (the embedded broker re-checks its clients at once). */
   onGatewayCredentialsRevoked?: () => Promise<unknown>;
+  /** Publishes alarm notifications on the MQTT alarms topic (issue #7: nurse call, pagers, door locks). */
+  publishAlarm?: AlarmPublish;
 }
 
 export interface LocatorStats {
@@ -67,6 +78,8 @@ export interface LocatorService {
   readonly store: HistoryStore;
   /** Users, sessions, patients, audit (issue #6); `adminOneTimePassword` is for the host to print once. */
   readonly access: OpenedAccess;
+  /** The alarm lifecycle (issue #7). */
+  readonly alarms: AlarmManager;
   /** Starts the HTTP server on RTLS_HTTP_HOST:RTLS_HTTP_PORT. */
   listen(): Promise<{ url: string; port: number }>;
   stats(): LocatorStats;
@@ -84,6 +97,11 @@ function outboxOf(s: HistoryStoreStats): NonNullable<HealthParts['store']['outbo
     rejected: o.rejected, lost: o.lost, lastError: o.lastError, lastSuccessAt: o.lastSuccessAt,
   };
 }
+
+/** How often time-based rule conditions and alarm escalation are evaluated, ms. */
+const RULES_TICK_MS = 1000;
+/** When, after start, alarms are reconciled with what the rule engine sees, ms. */
+const ALARM_RECONCILE_AFTER_MS = 60_000;
 
 /** How often gateway statistics are written to InfluxDB, ms. */
 const GATEWAY_STATS_MS = 60_000;
@@ -148,6 +166,7 @@ export async function createLocatorService(deps: LocatorServiceDeps): Promise<Lo
     const glassUntil = viewer.breakGlass?.until ?? null;
     return {
       project: (t) => projectTag(viewer, t, access),
+      projectAlarm: (a) => (viewer.permissions.has('alarms:view') ? projectAlarm(viewer, a, opened.patients) : null),
       securityAlarms: viewer.permissions.has('security-alarms:view'),
       status: () => {
         if (!access.stillValid(session)) return 'ended';
@@ -165,10 +184,60 @@ export async function createLocatorService(deps: LocatorServiceDeps): Promise<Lo
   });
   const stopAlarmFeed = access.deps.alarms.onAlarm((a) => hub.securityAlarm(a));
 
+  // Rules and alarms (issue #7): the pure engine says what is true; the manager turns it into alarms with a
+  // lifecycle; the console, webhooks and the MQTT alarms topic hear about every change at once.
+  const ruleStore = openRuleStore(config.dataDir, clock);
+  ruleStore.syncSiteRules(siteRules(site, clock()));
+  const deliveryStore = openDeliveryStore(config.dataDir, clock);
+  const webhooks = createWebhookDelivery({ store: deliveryStore, clock, logger: logger.child({ svc: 'webhooks' }) });
+  const mqttAlarms = deps.publishAlarm ? createMqttAlarmPublisher(deps.publishAlarm, { store: deliveryStore, clock, logger: logger.child({ svc: 'alarm-mqtt' }) }) : null;
+  const engine = createRuleEngine({
+    site, gateways: () => view.gateways(), timeZone: config.auth.unusualAccess.timeZone,
+    tagInfo: (tag) => {
+      const t = view.tag(tag);
+      return t ? { kind: t.kind, category: t.category } : undefined;
+    },
+  });
+  const alarms = createAlarmManager({
+    dataDir: config.dataDir, clock, rules: () => ruleStore.map(),
+    describeTag: (tag) => {
+      const s = state.summary(tag);
+      return { label: s.label, kind: s.kind, unit: opened.patients.binding(tag)?.unit ?? null };
+    },
+    activeConditions: () => engine.active(),
+    onNotify: (n) => {
+      webhooks.notify(n);
+      mqttAlarms?.notify(n);
+    },
+    onChange: (a) => hub.alarm(a),
+    logger: logger.child({ svc: 'alarms' }),
+  });
+  /** The rules stage of the pipeline (pipeline.ts: … → zones → rules → store → publish). */
+  const applyRules = (changes: ConditionChange[]) => {
+    if (changes.length === 0) return;
+    try {
+      alarms.apply(changes);
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'alarm update failed');
+    }
+  };
+  applyRules(engine.setRules(ruleStore.list(), clock()));
+  engine.setPairings(ruleStore.pairings());
+  const stopRuleFeed = ruleStore.onChange((what) => {
+    if (what === 'rules') applyRules(engine.setRules(ruleStore.list(), clock()));
+    else engine.setPairings(ruleStore.pairings());
+  });
+  webhooks.start();
+  mqttAlarms?.start();
+
   const sink: PipelineSink = {
-    tagSeen: (tag: string, t: number, battery: number | undefined) => state.tagSeen(tag, t, battery),
+    tagSeen: (tag: string, t: number, battery: number | undefined, flags?: readonly TagFlag[]) => {
+      state.tagSeen(tag, t, battery);
+      applyRules(engine.tagSeen(tag, t, battery, flags));
+    },
     fix: (fix: Fix) => {
       state.fix(fix);
+      applyRules(engine.fix(fix));
       store.appendFixes([fix]);
       hub.fix(fix);
     },
@@ -179,6 +248,7 @@ export async function createLocatorService(deps: LocatorServiceDeps): Promise<Lo
     },
     gatewayStatus: (status: GatewayStatus, receivedAt: number) => {
       state.gatewayStatus(status, receivedAt);
+      applyRules(engine.gatewayState(status.gw, status.state, receivedAt));
       hub.gatewayStatus(status.gw);
     },
   };
@@ -235,11 +305,16 @@ export async function createLocatorService(deps: LocatorServiceDeps): Promise<Lo
 
   const app = buildApi({
     config, site, registry, state, store, stats: () => healthParts(stats()), logger, clock, live: hub, access, patients: opened.patients,
+    alarms: { manager: alarms, ruleStore, delivery: deliveryStore },
     ...(deps.onGatewayCredentialsRevoked ? { onGatewayCredentialsRevoked: deps.onGatewayCredentialsRevoked } : {}),
     ...(pipeline.diagnostics ? { diagnostics: pipeline.diagnostics } : {}),
   });
 
-  const onMessage = (msg: InboundMessage) => pipeline.handle(msg);
+  // The locator subscribes to '#' by default; its own alarm notifications come back on it and are not gateway input.
+  const onMessage = (msg: InboundMessage) => {
+    if (msg.topic.startsWith(ALARMS_TOPIC_PREFIX)) return;
+    pipeline.handle(msg);
+  };
   // Native topics plus every vendor gateway's filter, or everything (config.mqtt.subscribe). New vendor gateways
   // (POST /api/gateways, the CLI) are picked up on the registry refresh; filters are never dropped, since a removed
   // gateway's messages should still be counted as unknown-topic rather than vanish.
@@ -277,8 +352,19 @@ export async function createLocatorService(deps: LocatorServiceDeps): Promise<Lo
       }
     }
   };
+  /** Time-based conditions (too long, silent, gateway offline, schedules) and escalation: once a second. */
+  const rulesTick = () => {
+    const now = clock();
+    applyRules(engine.tick(now));
+    try {
+      alarms.tick(now);
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'alarm tick failed');
+    }
+  };
   const timers = [
     setInterval(tick, config.tickMs),
+    setInterval(rulesTick, RULES_TICK_MS),
     setInterval(() => {
       try {
         if (registry.refreshIfChanged()) logger.info('registry changed; view reloaded');
@@ -336,6 +422,16 @@ export async function createLocatorService(deps: LocatorServiceDeps): Promise<Lo
         });
     }, config.backup.intervalMs));
   }
+  // After a restart, alarms whose condition ended while the service was down are cleared once the engine has seen
+  // the site again (every tag located at least once: a minute covers silent-tag reporting intervals).
+  const reconcileTimer = setTimeout(() => {
+    try {
+      alarms.reconcile(engine.active());
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'alarm reconcile failed');
+    }
+  }, ALARM_RECONCILE_AFTER_MS);
+  reconcileTimer.unref();
   for (const t of timers) t.unref();
   hub.start();
 
@@ -346,6 +442,7 @@ export async function createLocatorService(deps: LocatorServiceDeps): Promise<Lo
     state,
     store,
     access: opened,
+    alarms,
     async listen() {
       const { host, port } = config.http;
       try {
@@ -371,9 +468,16 @@ export async function createLocatorService(deps: LocatorServiceDeps): Promise<Lo
       closing ??= (async () => {
         for (const t of timers) clearInterval(t);
         saveCalibration();
+        clearTimeout(reconcileTimer);
         stopAlarmFeed();
+        stopRuleFeed();
         hub.close();
         await app.close();
+        await webhooks.close();
+        await mqttAlarms?.close();
+        alarms.close();
+        ruleStore.close();
+        deliveryStore.close();
         await store.close();
         opened.close();
       })();

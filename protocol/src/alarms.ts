@@ -242,7 +242,10 @@ export const AlarmNotificationSchema = z.strictObject({
 });
 export type AlarmNotification = z.infer<typeof AlarmNotificationSchema>;
 
+/** Root of the platform's own alarm notifications on MQTT (never gateway input). */
+export const ALARMS_TOPIC_PREFIX = 'rtls/v1/alarms/';
+
 /** MQTT topic for alarm notifications: rtls/v1/alarms/<severity>/<alarmId>. */
 export function alarmTopic(severity: Severity, alarmId: number): string {
-  return `rtls/v1/alarms/${severity}/${alarmId}`;
+  return `${ALARMS_TOPIC_PREFIX}${severity}/${alarmId}`;
 }

@@ -30,6 +30,10 @@ import { authRoutes } from './auth-routes.ts';
 import { userRoutes } from './user-routes.ts';
 import { patientRoutes } from './patient-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
+import { alarmRoutes } from './alarm-routes.ts';
+import type { AlarmManager } from '../alarms/alarm-manager.ts';
+import type { RuleStore } from '../alarms/rule-store.ts';
+import type { DeliveryStore } from '../alarms/delivery-store.ts';
 
 export interface ApiDeps {
   config: LocatorConfig;
@@ -48,6 +52,8 @@ export interface ApiDeps {
   access: AccessService;
   patients: PatientStore;
   onGatewayCredentialsRevoked?: () => Promise<unknown>;
+  /** Rules and alarms (issue #7); without them the alarm routes are not served. */
+  alarms?: { manager: AlarmManager; ruleStore: RuleStore; delivery: DeliveryStore };
 }
 
 /** Largest request body, bytes: the API takes small JSON bodies only. */
@@ -135,6 +141,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.register(userRoutes(deps.access, deps.site.units.length > 0 ? new Set(deps.site.units.map((u) => u.id)) : null));
   app.register(patientRoutes(deps.access, deps.patients, deps.registry, deps.site));
   app.register(auditRoutes(deps.access));
+  if (deps.alarms) {
+    app.register(alarmRoutes({
+      manager: deps.alarms.manager, ruleStore: deps.alarms.ruleStore, delivery: deps.alarms.delivery,
+      access: deps.access, state: deps.state, site: deps.site,
+    }));
+  }
   const live = deps.live;
   if (live) app.register(async (scope) => live.register(scope));
 

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import {
   LiveClientMessageSchema, describeZodError,
-  type Clock, type Fix, type GatewayInfo, type LiveServerMessage, type SecurityAlarm, type TagSummary, type ZoneEvent,
+  type Alarm, type Clock, type Fix, type GatewayInfo, type LiveServerMessage, type SecurityAlarm, type TagSummary, type ZoneEvent,
 } from '@rtls/protocol';
 import type { LiveState } from '../state/live-state.ts';
 
@@ -30,6 +30,8 @@ export const LiveQuerySchema = z.object({
  */
 export interface LiveViewer {
   project<T extends TagSummary>(t: T): T | null;
+  /** An alarm as this viewer may see it (issue #7), or null: hidden, or the viewer has no `alarms:view`. */
+  projectAlarm(a: Alarm): Alarm | null;
   /** Security alarms go to viewers with `security-alarms:view` only. */
   readonly securityAlarms: boolean;
   /**
@@ -48,7 +50,7 @@ export const LIVE_CLOSE_FORBIDDEN = 4403;
 
 export const LIVE_CLOSE_RECONNECT = 4000;
 
-const EVERYTHING: LiveViewer = { project: (t) => t, securityAlarms: true, status: () => 'ok', audit: () => {} };
+const EVERYTHING: LiveViewer = { project: (t) => t, projectAlarm: (a) => a, securityAlarms: true, status: () => 'ok', audit: () => {} };
 
 export interface LiveHubOptions {
   state: LiveState;
@@ -123,6 +125,17 @@ export class LiveHub {
   }
 
   // --- inputs (from the pipeline fan-out) ---
+
+  /**
+   * An alarm opened or changed (issue #7): sent at once, not at the next flush — the target is alarm on the console
+   * within a second of the read that showed it.
+   */
+  alarm(alarm: Alarm): void {
+    for (const c of this.#clients) {
+      const shown = c.viewer.projectAlarm(alarm);
+      if (shown) this.#send(c, { type: 'alarm', alarm: shown });
+    }
+  }
 
   /** A security alarm: to every client allowed to see them, at once (they are rare and urgent). */
   securityAlarm(alarm: SecurityAlarm): void {
