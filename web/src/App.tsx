@@ -26,6 +26,11 @@ import { ReplayTimeline } from './components/ReplayTimeline.tsx';
 import { createGatewayDiagnosticsSlice } from './stores/gateway-diagnostics.ts';
 import { createReplaySlice } from './stores/replay.ts';
 import { isPageView, parseAppRoute, VIEW_PERMISSION, type AppRoute } from './stores/routes.ts';
+import { AlarmAlerts, type AlarmAlerter } from './components/AlarmAlerts.tsx';
+import { AlarmConsole } from './components/AlarmConsole.tsx';
+import { createAlarmOverlay } from './components/AlarmOverlay.ts';
+import { browserNotifications, createAlarmNotifier } from './alerts/alarm-notifications.ts';
+import { createAlarmSound } from './alerts/alarm-sound.ts';
 
 export interface AppProps {
   stores: Stores;
@@ -76,6 +81,9 @@ export function App(props: AppProps) {
     return u === null ? '' : `${u.patientScope}|${u.breakGlass?.until ?? ''}`;
   }, () => {
     stores.tags.replaceAll([]);
+    // Alarms carry the subject's identity as the old scope allowed it, too.
+    stores.alarms.clear();
+    if (auth.can('alarms:view')) void stores.alarms.load();
     feed.restart();
   }, { defer: true }));
   // Break-glass lapses on the server at its end time; the app learns it by asking (not counted as user activity).
@@ -92,6 +100,41 @@ export function App(props: AppProps) {
   props.debug.replay = replay;
   const replaying = () => route().view === 'replay';
   const replayOverlay = createReplayOverlay(replay, floors, replaying);
+
+  // The alarm console (issue #7 item 5) sits beside the live map like the replay; its focused alarm is drawn on the map.
+  const consoleRoute = () => {
+    const r = route();
+    return r.view === 'alarms' && auth.can('alarms:view') ? r : null;
+  };
+  const alarmOverlay = createAlarmOverlay(stores, () => consoleRoute() !== null);
+  const alerter: AlarmAlerter = {
+    sound: createAlarmSound({
+      storage: (() => {
+        try {
+          return window.localStorage;
+        } catch {
+          return null;
+        }
+      })(),
+      createContext: () => (typeof AudioContext === 'undefined' ? null : new AudioContext()),
+      clock: props.clock,
+    }),
+    notifier: createAlarmNotifier(browserNotifications(window)),
+  };
+  props.debug.alarmAlerts = () => ({ beeps: alerter.sound.played(), notifications: alerter.notifier.shown(), muted: alerter.sound.muted() });
+  props.debug.alarms = () => ({ visible: stores.alarms.visible().map((a) => a.id), open: stores.alarms.openCount(), focused: stores.alarms.focused() });
+  // The open and acknowledged alarms: at start, and again whenever the live feed comes back (alarm messages sent while
+  // it was away are lost; the list is made whole from the server).
+  let everLive = false;
+  createEffect(on(() => stores.connection.status().state, (st, prev) => {
+    if (st !== 'live' || prev === 'live') return;
+    if (everLive && auth.can('alarms:view')) void stores.alarms.load();
+    everLive = true;
+  }));
+  // The focused subject's trail follows it with the live fixes.
+  const unsubscribeTrail = stores.tags.subscribe((c) => {
+    if (c.kind === 'fixes' && c.fixes.length > 0) stores.alarms.addLiveFixes(c.fixes);
+  });
 
   const loadPlan = (id: string) => {
     if (floors.plans().has(id) || planRequests.has(id)) return;
@@ -133,8 +176,14 @@ export function App(props: AppProps) {
     );
   };
 
-  onMount(loadFloors);
+  onMount(() => {
+    loadFloors();
+    if (auth.can('alarms:view')) void stores.alarms.load();
+  });
   onCleanup(() => {
+    unsubscribeTrail();
+    stores.alarms.dispose();
+    alerter.sound.dispose();
     clearInterval(tick);
     clearTimeout(retry);
     clearTimeout(breakGlassTimer);
@@ -144,6 +193,8 @@ export function App(props: AppProps) {
 
   const services: AppServices = { stores, api, auth, session: props.session, now, showFloor, navigate, debug: props.debug };
   const page = () => isPageView(route().view);
+  /** A page, or the alarm console for a role without it: covered by the page or the "not available" notice. */
+  const covered = () => page() || (route().view === 'alarms' && !allowed());
   const allowed = () => {
     const p = VIEW_PERMISSION[route().view];
     return p === null || auth.can(p);
@@ -162,7 +213,7 @@ export function App(props: AppProps) {
         <div class="views">
           {/* The map stays mounted under the gateway page: its zoom, floor and live feed survive a look at a gateway.
               The replay uses the same map, with its own panel in the sidebar and its time slider under the map. */}
-          <div class="workspace" classList={{ replaying: replaying() }} inert={page()} aria-hidden={page() ? 'true' : undefined}>
+          <div class="workspace" classList={{ replaying: replaying(), console: consoleRoute() !== null }} inert={covered()} aria-hidden={covered() ? 'true' : undefined}>
             <main class="map-area">
               <div class="map-toolbar">
                 <FloorSwitcher />
@@ -170,14 +221,13 @@ export function App(props: AppProps) {
               <Show when={floors.error()}>
                 <p class="load-error" role="alert" data-testid="load-error">{floors.error()}</p>
               </Show>
-              <FloorMap replay={replayOverlay} />
+              <FloorMap replay={replayOverlay} alarm={alarmOverlay} />
               <Show when={replaying() && replay.params()?.tag}>
                 <ReplayTimeline replay={replay} />
               </Show>
             </main>
-            <aside class="sidebar" aria-label={replaying() ? 'Replay' : 'Search and details'}>
-              <Show
-                when={replaying() && auth.can('history:view')}
+            <aside class="sidebar" aria-label={replaying() ? 'Replay' : consoleRoute() ? 'Alarms' : 'Search and details'}>
+              <Switch
                 fallback={
                   <>
                     <SearchBox />
@@ -186,11 +236,16 @@ export function App(props: AppProps) {
                   </>
                 }
               >
-                <ReplayPanel replay={replay} route={route} navigate={navigate} />
-              </Show>
+                <Match when={replaying() && auth.can('history:view')}>
+                  <ReplayPanel replay={replay} route={route} navigate={navigate} />
+                </Match>
+                <Match when={consoleRoute()}>
+                  {(r) => <AlarmConsole route={r} navigate={navigate} overlay={alarmOverlay} alerter={alerter} />}
+                </Match>
+              </Switch>
             </aside>
           </div>
-          <Show when={page()}>
+          <Show when={covered()}>
             <Show when={allowed()} fallback={<NotAllowed view={route().view} />}>
               <Switch>
                 <Match when={route().view === 'gateways'}>
@@ -202,7 +257,7 @@ export function App(props: AppProps) {
                 <Match when={(() => { const r = route(); return r.view === 'audit' ? r : null; })()}>
                   {(r) => <AuditPage query={r().query} />}
                 </Match>
-                <Match when={route().view === 'alarms'}>
+                <Match when={route().view === 'security-alarms'}>
                   <SecurityAlarmsPage />
                 </Match>
                 <Match when={route().view === 'password'}>
@@ -216,6 +271,9 @@ export function App(props: AppProps) {
         </div>
         <Show when={auth.can('security-alarms:view')}>
           <SecurityAlarmToasts />
+        </Show>
+        <Show when={auth.can('alarms:view')}>
+          <AlarmAlerts alerter={alerter} />
         </Show>
       </div>
     </AppContext.Provider>

@@ -40,7 +40,7 @@ const debug: Record<string, unknown> = {
 
 /** One session's app: its own stores and live feed, so nothing survives into the next user's session. */
 function sessionApp() {
-  const stores = createStores(systemClock);
+  const stores = createStores(systemClock, { api, canViewHistory: () => auth.can('history:view') });
   const feed = new LiveFeed({
     url: (floor) => liveUrl(window.location, floor),
     // The browser cannot set headers on a WebSocket: the token rides in a subprotocol; the server selects 'rtls.v1'.

@@ -301,7 +301,7 @@ describe('auth slice: 401 and 403 from the API', () => {
 describe('admin routes', () => {
   it('parses the users, audit, alarms and password views; the audit filters round-trip through the URL', () => {
     expect(parseAppRoute('#/admin/users')).toEqual({ view: 'users' });
-    expect(parseAppRoute('#/security/alarms')).toEqual({ view: 'alarms' });
+    expect(parseAppRoute('#/security/alarms')).toEqual({ view: 'security-alarms' });
     expect(parseAppRoute('#/account/password')).toEqual({ view: 'password' });
     expect(parseAppRoute('#/gateways')).toEqual({ view: 'gateways', gateway: null });
     const q = { actor: 'alice', action: 'view-location' as const, patient: 'ble:AC2300000001', from: T0, to: T0 + MIN, breakGlass: true, limit: 50 };

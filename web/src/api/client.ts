@@ -1,4 +1,6 @@
 import {
+  AlarmListResponseSchema, AlarmSchema, BypassListResponseSchema, BypassSchema,
+  type Alarm, type AlarmState, type Bypass, type Severity,
   AuditListResponseSchema, AuditVerifyResponseSchema, ContactsResponseSchema, ErrorBodySchema, FloorListResponseSchema, FloorSchema,
   GatewayDiagnosticsSchema, GatewayListResponseSchema, LoginResponseSchema, PatientListResponseSchema, PatientSchema, PositionAtResponseSchema,
   SecurityAlarmListResponseSchema, SessionResponseSchema, TagInfoSchema, TagListResponseSchema, TagVisitsResponseSchema, TrailResponseSchema,
@@ -77,6 +79,23 @@ export interface AuditQuery {
   breakGlass?: boolean;
   limit?: number;
   before?: number;
+}
+
+/** GET /api/alarms filters (AlarmListQuerySchema); unset ones are left out of the query string. */
+export interface AlarmQuery {
+  state?: AlarmState | 'active';
+  severity?: Severity;
+  rule?: string;
+  tag?: string;
+  from?: number;
+  to?: number;
+  limit?: number;
+}
+/** POST /api/bypasses (BypassRequestSchema). */
+export interface BypassCreate {
+  target: { type: 'tag' | 'zone' | 'door' | 'gateway'; id: string };
+  reason: string;
+  minutes: number;
 }
 
 /** The one thing used from a protocol schema here; keeps web's only dependency @rtls/protocol (not zod). */
@@ -167,6 +186,17 @@ export interface ApiClient {
   /** GET /api/patients?q=<name or MRN>. */
   patients(q: string, signal?: AbortSignal): Promise<Patient[]>;
   patient(tag: string, signal?: AbortSignal): Promise<Patient>;
+
+  // ── alarm console (issue #7 item 5; alarms:view to read, alarms:act to act) ──
+  alarms(q: AlarmQuery, signal?: AbortSignal): Promise<Alarm[]>;
+  alarm(id: number, signal?: AbortSignal): Promise<Alarm>;
+  /** The alarm as changed, when the server answers with it (else null: the live feed brings the change anyway). */
+  acknowledgeAlarm(id: number, note?: string): Promise<Alarm | null>;
+  assignAlarm(id: number, assignee: string): Promise<Alarm | null>;
+  resolveAlarm(id: number, note: string): Promise<Alarm | null>;
+  bypasses(signal?: AbortSignal): Promise<Bypass[]>;
+  createBypass(b: BypassCreate): Promise<Bypass | null>;
+  endBypass(id: number): Promise<void>;
 
   /**
    * The same calls marked as made by the app on its own (polling, checks): the server does not count them as the user
@@ -312,7 +342,51 @@ function buildClient(fetchFn: Fetch, base: string, auth: AuthHooks, background: 
 
     patients: async (q, signal) => (await get(`/patients?${new URLSearchParams({ q }).toString()}`, PatientListResponseSchema, signal)).patients,
     patient: (tag, signal) => get(`/patients/${encodeURIComponent(tag)}`, PatientSchema, signal),
+
+    alarms: async (q, signal) => (await get(`/alarms${alarmQueryString(q)}`, AlarmListResponseSchema, signal)).alarms,
+    alarm: (id, signal) => get(alarmPath(id), AlarmSchema, signal),
+    acknowledgeAlarm: (id, note) => call(`${alarmPath(id)}/acknowledge`, ALARM_ANSWER, { method: 'POST', body: note?.trim() ? { note: note.trim() } : {} }),
+    assignAlarm: (id, assignee) => call(`${alarmPath(id)}/assign`, ALARM_ANSWER, { method: 'POST', body: { assignee } }),
+    resolveAlarm: (id, note) => call(`${alarmPath(id)}/resolve`, ALARM_ANSWER, { method: 'POST', body: { note } }),
+    bypasses: async (signal) => (await get('/bypasses', BypassListResponseSchema, signal)).bypasses,
+    createBypass: (b) => call('/bypasses', BYPASS_ANSWER, { method: 'POST', body: b }),
+    async endBypass(id) {
+      await send(`/bypasses/${encodeURIComponent(String(id))}`, { method: 'DELETE' });
+    },
   };
+}
+
+const alarmPath = (id: number) => `/alarms/${encodeURIComponent(String(id))}`;
+
+/**
+ * An action's answer: the changed object as the body or under one key ({ alarm } / { bypass }), or nothing (204).
+ * Never a failure once the request succeeded: the change is made, and the live feed (or a reload) shows it.
+ */
+function answerOf<T>(schema: Schema<T>, key: string): Schema<T | null> {
+  return {
+    safeParse(x: unknown) {
+      const direct = schema.safeParse(x);
+      if (direct.success) return direct;
+      const inner = typeof x === 'object' && x !== null ? schema.safeParse((x as Record<string, unknown>)[key]) : { success: false as const };
+      return { success: true, data: inner.success ? inner.data : null };
+    },
+  };
+}
+const ALARM_ANSWER = answerOf<Alarm>(AlarmSchema, 'alarm');
+const BYPASS_ANSWER = answerOf<Bypass>(BypassSchema, 'bypass');
+
+/** "?state=open&limit=500" for GET /api/alarms; empty filters are left out. */
+export function alarmQueryString(q: AlarmQuery): string {
+  const p = new URLSearchParams();
+  if (q.state) p.set('state', q.state);
+  if (q.severity) p.set('severity', q.severity);
+  if (q.rule) p.set('rule', q.rule);
+  if (q.tag) p.set('tag', q.tag);
+  if (q.from !== undefined) p.set('from', String(Math.round(q.from)));
+  if (q.to !== undefined) p.set('to', String(Math.round(q.to)));
+  if (q.limit !== undefined) p.set('limit', String(q.limit));
+  const s = p.toString();
+  return s === '' ? '' : `?${s}`;
 }
 
 /** "?actor=…&action=…" for GET /api/audit; empty filters are left out ("" → no filter, not "match empty"). */

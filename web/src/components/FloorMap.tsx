@@ -5,7 +5,8 @@ import type { Floor, GatewayInfo, TagKind, TagSummary } from '@rtls/protocol';
 import { useApp } from '../context.ts';
 import { floorBounds, pixelsPerMetre, ringBox, ringCentroid, ringToLatLngs, toLatLng, type XY } from '../map/coords.ts';
 import { MotionModel } from '../map/interpolate.ts';
-import { KIND_STYLE, MONITORED_ZONE_COLOUR, ZONE_FAMILY } from '../map/palette.ts';
+import type { AlarmOverlay } from '../map/alarm-overlay.ts';
+import { KIND_STYLE, MONITORED_ZONE_COLOUR, SEVERITY_COLOUR, ZONE_FAMILY } from '../map/palette.ts';
 import type { ReplayOverlay } from '../map/replay-overlay.ts';
 import { TagCanvasLayer, type CanvasTag } from '../map/tag-canvas-layer.ts';
 
@@ -13,6 +14,8 @@ import { TagCanvasLayer, type CanvasTag } from '../map/tag-canvas-layer.ts';
 const LABEL_FONT_PX = 12;
 const LABEL_CHAR_PX = 6.6;
 const FOCUS_ZOOM = 3.5;
+/** An alarm's subject is looked at closer than a searched tag: the room and its doors matter (issue #7 item 5). */
+const ALARM_ZOOM = 4.25;
 
 interface RoomLabel {
   id: string;
@@ -25,6 +28,8 @@ interface RoomLabel {
 export interface FloorMapProps {
   /** The replay view's trail, marker and visited rooms (issue #5 item 5); drawn instead of the live markers while active. */
   replay?: ReplayOverlay;
+  /** The alarm console's focused alarm (issue #7 item 5): its subject's trail, place and firing spot over the live map. */
+  alarm?: AlarmOverlay;
 }
 
 const REPLAY_COLOUR = '#0f766e';
@@ -51,6 +56,8 @@ export function FloorMap(props: FloorMapProps = {}) {
     // redrawn on every floor switch, so document order cannot be relied on either).
     map.createPane('replay', map.getPane('overlayPane')).style.zIndex = '250';
     const replayRenderer = L.svg({ pane: 'replay' });
+    map.createPane('alarm', map.getPane('overlayPane')).style.zIndex = '260';
+    const alarmRenderer = L.svg({ pane: 'alarm' });
     const planLayer = L.layerGroup().addTo(map);
     const labelLayer = L.layerGroup().addTo(map);
     const gatewayLayer = L.layerGroup();
@@ -226,6 +233,77 @@ export function FloorMap(props: FloorMapProps = {}) {
       tryReplayFit();
     };
 
+    // ── Alarm focus (issue #7 item 5) ──
+    const alarmLayer = L.layerGroup().addTo(map);
+    let alarmKey = '';
+    let handledAlarm = 0;
+    const alarmFocus = () => (props.alarm ? untrack(props.alarm.focus) : null);
+
+    const drawAlarm = () => {
+      const f = alarmFocus();
+      const paths = f && drawnFloor !== null ? f.paths.filter((p) => p.floor === drawnFloor && p.points.length > 0) : [];
+      // Redrawn only when what is drawn changes (the focus is re-derived on every live batch).
+      const key = !f || drawnFloor === null ? '' : [
+        f.alarmId, drawnFloor, f.severity, f.place?.floor, f.place?.id, f.firedAt && `${f.firedAt.floor},${f.firedAt.x},${f.firedAt.y}`,
+        ...paths.map((p) => `${p.points.length}:${p.points[p.points.length - 1]!.join(',')}`),
+      ].join('|');
+      if (key === alarmKey) return;
+      alarmKey = key;
+      alarmLayer.clearLayers();
+      if (!f || drawnFloor === null) {
+        delete el.dataset.alarmFocus;
+        delete el.dataset.alarmTrails;
+        return;
+      }
+      const colour = SEVERITY_COLOUR[f.severity];
+      const plan = untrack(floors.plans).get(drawnFloor);
+      if (plan && f.place?.floor === drawnFloor) {
+        for (const feat of plan.plan.features) {
+          const p = feat.properties;
+          if (p.kind === 'outline' || p.kind === 'wall' || p.id !== f.place.id) continue;
+          if (feat.geometry.type === 'Polygon') {
+            L.polygon(feat.geometry.coordinates.map((r) => ringToLatLngs(r as XY[])), {
+              renderer: alarmRenderer, className: 'alarm-place', color: colour, weight: 3, dashArray: '8 5', fillColor: colour, fillOpacity: 0.1, interactive: false,
+            }).addTo(alarmLayer);
+          } else if (feat.geometry.type === 'LineString') {
+            L.polyline(ringToLatLngs(feat.geometry.coordinates as XY[]), {
+              renderer: alarmRenderer, className: 'alarm-place', color: colour, weight: 7, opacity: 0.85, interactive: false, lineCap: 'round',
+            }).addTo(alarmLayer);
+          }
+        }
+      }
+      for (const p of paths) {
+        const ll = ringToLatLngs(p.points);
+        L.polyline(ll, { renderer: alarmRenderer, color: '#ffffff', weight: 7, opacity: 0.9, interactive: false, lineJoin: 'round' }).addTo(alarmLayer);
+        L.polyline(ll, { renderer: alarmRenderer, className: 'alarm-trail', color: colour, weight: 3.5, interactive: false, lineJoin: 'round' }).addTo(alarmLayer);
+      }
+      if (f.firedAt && f.firedAt.floor === drawnFloor) {
+        L.circleMarker(toLatLng([f.firedAt.x, f.firedAt.y]), {
+          renderer: alarmRenderer, className: 'alarm-fired', radius: 10, color: colour, weight: 2.5, dashArray: '4 3', fillColor: colour, fillOpacity: 0.12, interactive: false,
+        }).addTo(alarmLayer);
+      }
+      el.dataset.alarmFocus = String(f.alarmId);
+      el.dataset.alarmTrails = String(paths.length);
+    };
+
+    /** Centre on the subject once per click, zoomed so its recent trail fits around it. */
+    const tryAlarmCentre = () => {
+      const f = alarmFocus();
+      if (!f || f.seq === handledAlarm || !f.ready || !f.centre || f.centre.floor !== drawnFloor) return;
+      handledAlarm = f.seq;
+      const { x, y } = f.centre;
+      // Each point and its mirror through the subject: bounds centred on the subject that hold the whole trail.
+      const pts: [number, number][] = [toLatLng([x, y])];
+      const add = (q: readonly [number, number]) => pts.push(toLatLng([q[0], q[1]]), toLatLng([2 * x - q[0], 2 * y - q[1]]));
+      for (const p of f.paths) if (p.floor === drawnFloor) for (const q of p.points) add(q);
+      if (f.firedAt?.floor === drawnFloor) add([f.firedAt.x, f.firedAt.y]);
+      const b = L.latLngBounds(pts).pad(0.1);
+      const zoom = Math.min(ALARM_ZOOM, map.getBoundsZoom(b, false, L.point(40, 40)));
+      map.setView(toLatLng([x, y]), zoom, { animate: false });
+      el.dataset.alarmCentred = String(f.alarmId);
+      updateLabels();
+    };
+
     const drawPlan = (floor: Floor) => {
       planLayer.clearLayers();
       labelLayer.clearLayers();
@@ -347,7 +425,17 @@ export function FloorMap(props: FloorMapProps = {}) {
       snapFloor();
       tryFocus();
       untrack(drawReplay);
+      alarmKey = '';
+      untrack(drawAlarm);
+      untrack(tryAlarmCentre);
     });
+
+    if (props.alarm) {
+      createEffect(on(props.alarm.focus, () => {
+        drawAlarm();
+        tryAlarmCentre();
+      }));
+    }
 
     if (props.replay) {
       const r = props.replay;
@@ -471,6 +559,8 @@ export function FloorMap(props: FloorMapProps = {}) {
         return { x: ll.lng, y: ll.lat, screenX: box.left + pt.x, screenY: box.top + pt.y };
       },
       replayPathCount: () => replayLayer.getLayers().length / 2,
+      /** The alarm focus as drawn: which alarm, and the id of the last one the map centred on. */
+      alarmFocus: () => ({ alarm: el.dataset.alarmFocus ?? null, centred: el.dataset.alarmCentred ?? null, trails: Number(el.dataset.alarmTrails ?? 0) }),
     };
 
     onCleanup(() => {

@@ -2,7 +2,7 @@ import { createMemo, Show } from 'solid-js';
 import { useApp } from '../context.ts';
 import { GATEWAYS_HASH } from '../stores/gateway-diagnostics.ts';
 import { REPLAY_HASH } from '../stores/replay.ts';
-import { ALARMS_HASH, AUDIT_HASH, USERS_HASH, type AppView } from '../stores/routes.ts';
+import { ALARM_CONSOLE_HASH, ALARMS_HASH, AUDIT_HASH, USERS_HASH, type AppView } from '../stores/routes.ts';
 import { UserMenu } from './UserMenu.tsx';
 
 export interface HeaderProps {
@@ -11,12 +11,13 @@ export interface HeaderProps {
 }
 
 const SUBTITLE: Partial<Record<AppView, string>> = {
-  gateways: 'Gateways', replay: 'Replay', users: 'Users', audit: 'Audit log', alarms: 'Security alarms', password: 'Account',
+  gateways: 'Gateways', replay: 'Replay', users: 'Users', audit: 'Audit log', 'security-alarms': 'Security alarms', alarms: 'Alarm console', password: 'Account',
 };
 
 export function Header(props: HeaderProps) {
   const { stores, auth } = useApp();
-  const { tags, floors, gateways, connection, securityAlarms } = stores;
+  const { tags, floors, gateways, connection, securityAlarms, alarms } = stores;
+  const openAlarms = createMemo(() => alarms.openCount());
   const onFloor = createMemo(() => {
     tags.version();
     return tags.onFloor(floors.current()).length;
@@ -42,12 +43,21 @@ export function Header(props: HeaderProps) {
       {/* Only what the role may use is offered (ROLE_PERMISSIONS); the server refuses the rest regardless. */}
       <nav class="view-nav" aria-label="Views">
         <a href={mapHref()} aria-current={current('map')} data-testid="nav-map">Live map</a>
+        <Show when={auth.can('alarms:view')}>
+          {/* Open = nobody has acknowledged it yet: the number that must go to zero (issue #7 item 5). */}
+          <a href={ALARM_CONSOLE_HASH} aria-current={current('alarms')} data-testid="nav-console">
+            Alarms
+            <Show when={openAlarms() > 0}>
+              <span class="nav-badge alarm-badge" data-testid="nav-console-open" aria-label={`${openAlarms()} open`}>{openAlarms()}</span>
+            </Show>
+          </a>
+        </Show>
         <Show when={auth.can('history:view')}>
           <a href={REPLAY_HASH} aria-current={current('replay')} data-testid="nav-replay">Replay</a>
         </Show>
         <a href={GATEWAYS_HASH} aria-current={current('gateways')} data-testid="nav-gateways">Gateways</a>
         <Show when={auth.can('security-alarms:view')}>
-          <a href={ALARMS_HASH} aria-current={current('alarms')} data-testid="nav-alarms">
+          <a href={ALARMS_HASH} aria-current={current('security-alarms')} data-testid="nav-alarms">
             Security
             <Show when={securityAlarms.unseen() > 0}>
               <span class="nav-badge" data-testid="nav-alarms-unseen" aria-label={`${securityAlarms.unseen()} new`}>{securityAlarms.unseen()}</span>

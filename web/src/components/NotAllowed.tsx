@@ -4,7 +4,7 @@ import type { AppView } from '../stores/routes.ts';
 
 const VIEW_NAME: Readonly<Record<AppView, string>> = Object.freeze({
   map: 'the live map', gateways: 'the gateway pages', replay: 'the replay', users: 'user management', audit: 'the audit log',
-  alarms: 'the security alarms', password: 'this page',
+  'security-alarms': 'the security alarms', alarms: 'the alarm console', password: 'this page',
 });
 
 /** A link to a view the role may not use (the server would refuse its data anyway: 403). */

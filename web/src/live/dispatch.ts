@@ -2,7 +2,7 @@ import type { LiveServerMessage } from '@rtls/protocol';
 import type { Stores } from '../stores/index.ts';
 
 /** Routes each validated live message to the slice that owns its domain. */
-export function createDispatcher(stores: Pick<Stores, 'tags' | 'gateways' | 'connection' | 'securityAlarms'>): (msg: LiveServerMessage) => void {
+export function createDispatcher(stores: Pick<Stores, 'tags' | 'gateways' | 'connection' | 'securityAlarms' | 'alarms'>): (msg: LiveServerMessage) => void {
   return (msg) => {
     switch (msg.type) {
       case 'snapshot':
@@ -22,12 +22,16 @@ export function createDispatcher(stores: Pick<Stores, 'tags' | 'gateways' | 'con
         stores.connection.setServerError({ code: msg.code, message: msg.message });
         return;
       case 'zone':
-        // Rooms already arrive on each fix; zone events are for the alarm console (DESIGN.md §5), not the map.
+        // Rooms already arrive on each fix; the alarm console gets alarms (raised from zone events on the server), not these.
         return;
       case 'pong':
         return;
       case 'security-alarm':
         stores.securityAlarms.add(msg.alarm);
+        return;
+      case 'alarm':
+        // Already filtered for this viewer by the server (patient scope); the slice keeps the newer version per id.
+        stores.alarms.receive(msg.alarm);
         return;
     }
   };

@@ -1,4 +1,4 @@
-import type { TagKind, ZoneType } from '@rtls/protocol';
+import type { Severity, TagKind, ZoneType } from '@rtls/protocol';
 
 /**
  * Room shading by zone type. Zone types are grouped into a few families with soft, distinct fills so the plan
@@ -81,6 +81,13 @@ export const KIND_STYLE: Readonly<Record<TagKind, KindStyle>> = Object.freeze({
 });
 
 export const SELECTED_COLOUR = '#0f766e';
+/**
+ * Alarm severities (issue #7 item 5), as the console's stripes and the map's alarm trail draw them: red, orange, amber
+ * and blue, each also named in words beside it, so colour is never the only cue.
+ */
+export const SEVERITY_COLOUR: Readonly<Record<Severity, string>> = Object.freeze({
+  critical: '#b42318', high: '#c2410c', medium: '#a16207', low: '#2563eb',
+});
 export const MONITORED_ZONE_COLOUR = '#c62828';
 
 /** Marker size factor by zoom: 0.65 when the whole hospital is in view, 1.1 when zoomed into a ward. */

@@ -1,4 +1,6 @@
 import type { Clock } from '@rtls/protocol';
+import { createAlarmsSlice, type AlarmsDeps, type AlarmsSlice } from './alarms.ts';
+import { createBypassesSlice, type BypassesSlice } from './bypasses.ts';
 import { createConnectionSlice, type ConnectionSlice } from './connection.ts';
 import { createFloorsSlice, type FloorsSlice } from './floors.ts';
 import { createGatewaysSlice, type GatewaysSlice } from './gateways.ts';
@@ -17,9 +19,16 @@ export interface Stores {
   connection: ConnectionSlice;
   ui: UiSlice;
   securityAlarms: SecurityAlarmsSlice;
+  /** The alarm console (issue #7 item 5). */
+  alarms: AlarmsSlice;
+  bypasses: BypassesSlice;
 }
 
-export function createStores(clock: Clock): Stores {
+const offline = () => Promise.reject(new Error('no API'));
+/** For stores made without an API (tests of the other slices): every alarm request fails. */
+const NO_ALARMS_API: Omit<AlarmsDeps, 'clock'> = { api: { alarms: offline, alarm: offline, trail: offline }, canViewHistory: () => false };
+
+export function createStores(clock: Clock, alarms: Omit<AlarmsDeps, 'clock'> = NO_ALARMS_API): Stores {
   return {
     floors: createFloorsSlice(),
     tags: createTagsSlice(),
@@ -27,5 +36,7 @@ export function createStores(clock: Clock): Stores {
     connection: createConnectionSlice(clock()),
     ui: createUiSlice(),
     securityAlarms: createSecurityAlarmsSlice(),
+    alarms: createAlarmsSlice({ clock, ...alarms }),
+    bypasses: createBypassesSlice(),
   };
 }

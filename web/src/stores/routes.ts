@@ -10,14 +10,22 @@ import { parseReplayRoute, type ReplayRoute } from './replay.ts';
 export type AdminRoute =
   | { view: 'users' }
   | { view: 'audit'; query: AuditQuery }
-  | { view: 'alarms' }
+  | { view: 'security-alarms' }
   | { view: 'password' };
-export type AppRoute = Route | ReplayRoute | AdminRoute;
+/** The alarm console (issue #7 item 5): beside the live map, with the alarm looked at in the URL so it can be shared. */
+export type AlarmConsoleTab = 'live' | 'history';
+export interface AlarmConsoleRoute {
+  view: 'alarms';
+  tab: AlarmConsoleTab;
+  alarm: number | null;
+}
+export type AppRoute = Route | ReplayRoute | AdminRoute | AlarmConsoleRoute;
 export type AppView = AppRoute['view'];
 
 export const USERS_HASH = '#/admin/users';
 export const AUDIT_HASH = '#/admin/audit';
 export const ALARMS_HASH = '#/security/alarms';
+export const ALARM_CONSOLE_HASH = '#/alarms';
 export const PASSWORD_HASH = '#/account/password';
 
 const ACTIONS: readonly string[] = AuditActionSchema.options;
@@ -53,14 +61,28 @@ export function parseAdminRoute(hash: string): AdminRoute | null {
   if (/^#\/admin\/users\/?$/.test(hash)) return { view: 'users' };
   const audit = /^#\/admin\/audit\/?(?:\?(.*))?$/.exec(hash);
   if (audit) return { view: 'audit', query: parseAuditQuery(audit[1] ?? '') };
-  if (/^#\/security\/alarms\/?$/.test(hash)) return { view: 'alarms' };
+  if (/^#\/security\/alarms\/?$/.test(hash)) return { view: 'security-alarms' };
   if (/^#\/account\/password\/?$/.test(hash)) return { view: 'password' };
   return null;
 }
 
-/** The admin and account routes first, then the replay, then the map and gateway routes. */
+/** "#/alarms", "#/alarms/history", either with "?alarm=<id>"; null for any other hash. */
+export function parseAlarmConsoleRoute(hash: string): AlarmConsoleRoute | null {
+  const m = /^#\/alarms(\/history)?\/?(?:\?(.*))?$/.exec(hash);
+  if (!m) return null;
+  const id = new URLSearchParams(m[2] ?? '').get('alarm');
+  const alarm = id !== null && /^\d{1,12}$/.test(id) && Number(id) >= 1 ? Number(id) : null;
+  return { view: 'alarms', tab: m[1] ? 'history' : 'live', alarm };
+}
+
+export function alarmConsoleHash(p: { tab?: AlarmConsoleTab; alarm?: number | null }): string {
+  const base = p.tab === 'history' ? `${ALARM_CONSOLE_HASH}/history` : ALARM_CONSOLE_HASH;
+  return p.alarm ? `${base}?alarm=${p.alarm}` : base;
+}
+
+/** The admin and account routes first, then the alarm console, the replay, then the map and gateway routes. */
 export function parseAppRoute(hash: string): AppRoute {
-  return parseAdminRoute(hash) ?? parseReplayRoute(hash) ?? parseRoute(hash);
+  return parseAdminRoute(hash) ?? parseAlarmConsoleRoute(hash) ?? parseReplayRoute(hash) ?? parseRoute(hash);
 }
 
 /**
@@ -73,9 +95,10 @@ export const VIEW_PERMISSION: Readonly<Record<AppView, Permission | null>> = Obj
   replay: 'history:view',
   users: 'users:manage',
   audit: 'audit:view',
-  alarms: 'security-alarms:view',
+  'security-alarms': 'security-alarms:view',
+  alarms: 'alarms:view',
   password: null,
 });
 
-/** Views that cover the map (the map stays mounted and live underneath). */
-export const isPageView = (v: AppView): boolean => v !== 'map' && v !== 'replay';
+/** Views that cover the map (the map stays mounted and live underneath); the replay and the alarm console sit beside it. */
+export const isPageView = (v: AppView): boolean => v !== 'map' && v !== 'replay' && v !== 'alarms';
